@@ -149,6 +149,9 @@ struct sn_adapter;
  * started) on first use.  NULL if idx is out of range. */
 struct sn_adapter *sn_adapter_get(unsigned int idx);
 unsigned int sn_adapter_count(void);
+/* (addition) The adapter if it already exists, without creating it (and
+ * its device thread); NULL otherwise. */
+struct sn_adapter *sn_adapter_peek(unsigned int idx);
 const struct sn_adapter_config *sn_adapter_config(struct sn_adapter *a);
 /* Generation: incremented by every revoke; objects created under an older
  * generation are dead (verbs calls on them fail with EIO). */
@@ -158,6 +161,11 @@ bool sn_adapter_revoked(struct sn_adapter *a);
 bool sn_port_link_up(struct sn_adapter *a, unsigned int port);
 uint32_t sn_port_mtu(struct sn_adapter *a, unsigned int port);
 int sn_port_set_mtu(struct sn_adapter *a, unsigned int port, uint32_t mtu);
+/* (addition) Link up/down of a port (ctl "link"); listeners get
+ * PORT_ACTIVE/PORT_ERR.  Revoke/restore as ctl "revoke"/"restore" (§9). */
+int sn_port_set_link(struct sn_adapter *a, unsigned int port, bool up);
+int sn_adapter_revoke(struct sn_adapter *a);
+int sn_adapter_restore(struct sn_adapter *a);
 
 /* Async event listeners (one per open context).  The callback runs on the
  * device or control thread; it must only queue the event (write a pipe). */
@@ -199,7 +207,15 @@ void *sn_dbr_base(const struct sn_dbr *r);		/* mapping, page 0 */
 int sn_mr_register(struct sn_adapter *a, uint32_t pdn, void *addr,
 		   size_t length, int access, uint32_t *lkey);
 int sn_mr_deregister(struct sn_adapter *a, uint32_t lkey);
+/* (addition) As sn_mr_register(), but SGE addresses of the MR are in a space
+ * starting at iova (ibv_reg_mr_iova2); SGE address x is process address
+ * addr + (x - iova). */
+int sn_mr_register_iova(struct sn_adapter *a, uint32_t pdn, void *addr,
+			size_t length, uint64_t iova, int access, uint32_t *lkey);
 uint32_t sn_pd_alloc(struct sn_adapter *a);		/* returns pdn >= 1 */
+/* (addition) Is [p, p + len) mapped memory of this process (what the
+ * kernel's pinning checks; EFAULT otherwise)? */
+bool sn_mem_mapped(const void *p, size_t len);
 void sn_pd_free(struct sn_adapter *a, uint32_t pdn);
 
 /* ------------------------------------------------------------------ */
@@ -214,7 +230,18 @@ struct sn_cq_desc {
 	/* Called (device thread) when an armed CQ fires (spec §6.5).  NULL if
 	 * the CQ has no completion channel: arming then has no effect. */
 	void (*event_fn)(void *event_arg);
+	/* (addition) max_wr of the WQ this CQ serves (0 = unknown): a driver
+	 * keeps at most max_wr WQEs outstanding, which the CQ overflow
+	 * detection uses as proof of consumption (device/cq.c). */
+	uint32_t wq_max_wr;
+	/* (addition) armed before the CQ existed in the device
+	 * (ibv_req_notify_cq before QP creation): fire on the first CQE. */
+	bool armed;
 };
+
+/* (addition) Arm a CQ for one completion event on the next CQE written
+ * (ibv_req_notify_cq, spec §6.5).  -ENOENT if no such CQ. */
+int sn_cq_arm(struct sn_adapter *a, uint32_t cq_id);
 
 struct sn_sq_info {
 	uint32_t sq_id;
