@@ -169,24 +169,29 @@ class Testpmd:
                 self.proc.wait()
 
 
+def _counters(text, labels):
+    """{key: int} of every 'Label: N' of text, labels being (key, Label) pairs."""
+    d = {}
+    for key, label in labels:
+        m = re.search(label + r":\s*(\d+)", text)
+        if m:
+            d[key] = int(m.group(1))
+    return d
+
+
 def parse_port_stats(text):
     """'show port stats all' -> {port: {rx_packets, rx_missed, ...}}."""
     stats = {}
     for blk in re.split(r"NIC statistics for port\s+", text)[1:]:
         port = int(re.match(r"(\d+)", blk).group(1))
-        d = {}
-        for key, rx in (("rx_packets", r"RX-packets:\s*(\d+)"),
-                        ("rx_missed", r"RX-missed:\s*(\d+)"),
-                        ("rx_bytes", r"RX-bytes:\s*(\d+)"),
-                        ("rx_errors", r"RX-errors:\s*(\d+)"),
-                        ("rx_nombuf", r"RX-nombuf:\s*(\d+)"),
-                        ("tx_packets", r"TX-packets:\s*(\d+)"),
-                        ("tx_errors", r"TX-errors:\s*(\d+)"),
-                        ("tx_bytes", r"TX-bytes:\s*(\d+)")):
-            m = re.search(rx, blk)
-            if m:
-                d[key] = int(m.group(1))
-        stats[port] = d
+        stats[port] = _counters(blk, (("rx_packets", "RX-packets"),
+                                      ("rx_missed", "RX-missed"),
+                                      ("rx_bytes", "RX-bytes"),
+                                      ("rx_errors", "RX-errors"),
+                                      ("rx_nombuf", "RX-nombuf"),
+                                      ("tx_packets", "TX-packets"),
+                                      ("tx_errors", "TX-errors"),
+                                      ("tx_bytes", "TX-bytes")))
     return stats
 
 
@@ -201,19 +206,13 @@ def parse_fwd_stats(text):
             if re.match(r"^\s*[-+]{10,}", ln):
                 break
             body.append(ln)
-        body = "\n".join(body)
-        d = {}
-        for key, rx in (("rx_packets", r"RX-packets:\s*(\d+)"),
-                        ("rx_dropped", r"RX-dropped:\s*(\d+)"),
-                        ("tx_packets", r"TX-packets:\s*(\d+)"),
-                        ("tx_dropped", r"TX-dropped:\s*(\d+)"),
-                        ("bad_ipcsum", r"Bad-ipcsum:\s*(\d+)"),
-                        ("bad_l4csum", r"Bad-l4csum:\s*(\d+)"),
-                        ("rx_error", r"RX-error:\s*(\d+)")):
-            m = re.search(rx, body)
-            if m:
-                d[key] = int(m.group(1))
-        stats[port] = d
+        stats[port] = _counters("\n".join(body), (("rx_packets", "RX-packets"),
+                                                  ("rx_dropped", "RX-dropped"),
+                                                  ("tx_packets", "TX-packets"),
+                                                  ("tx_dropped", "TX-dropped"),
+                                                  ("bad_ipcsum", "Bad-ipcsum"),
+                                                  ("bad_l4csum", "Bad-l4csum"),
+                                                  ("rx_error", "RX-error")))
     return stats
 
 
@@ -375,6 +374,19 @@ def run_txonly(tp, res, ctl_path, args):
         res.check(not other, "txonly: port %d: no other device RX drops %s" % (q, other))
 
 
+def check_rx_reached(res, ps, need, label):
+    """RX-packets of ports 0 and 1 (parse_port_stats) reached need[port]; label % port
+    names the check."""
+    for p in (0, 1):
+        res.check(ps[p]["rx_packets"] >= need[p],
+                  "%s: RX-packets %d >= %d" % (label % p, ps[p]["rx_packets"], need[p]))
+
+
+def fwd_totals(fs):
+    """TX-packets, TX-dropped and RX-packets of parse_fwd_stats, summed over ports 0 and 1."""
+    return tuple(sum(fs[p][k] for p in (0, 1)) for k in ("tx_packets", "tx_dropped", "rx_packets"))
+
+
 def circulate(tp, res, ctl_path, args, mode):
     inject = 2 * BURST
     tp.cmd("start tx_first")
@@ -383,13 +395,8 @@ def circulate(tp, res, ctl_path, args, mode):
     ps = wait_rx(tp, need, timeout=max(10.0, args.duration * 5))
     tp.pump(args.duration)
     fs = parse_fwd_stats(tp.cmd("stop"))
-    for p in (0, 1):
-        res.check(ps[p]["rx_packets"] >= need[p],
-                  "%s: port %d forwarded traffic: RX-packets %d >= %d"
-                  % (mode, p, ps[p]["rx_packets"], need[p]))
-    t = sum(fs[p]["tx_packets"] for p in (0, 1))
-    d = sum(fs[p]["tx_dropped"] for p in (0, 1))
-    r = sum(fs[p]["rx_packets"] for p in (0, 1))
+    check_rx_reached(res, ps, need, "%s: port %%d forwarded traffic" % mode)
+    t, d, r = fwd_totals(fs)
     res.check(t + d - r == inject,
               "%s phase 1: TX %d + TX-dropped %d - RX %d == %d injected by tx_first"
               % (mode, t, d, r, inject))
@@ -415,13 +422,9 @@ def circulate(tp, res, ctl_path, args, mode):
     need = {p: base[p]["rx_packets"] + args.min_pkts for p in (0, 1)}
     ps = wait_rx(tp, need, timeout=max(10.0, args.duration * 5))
     fs = parse_fwd_stats(tp.cmd("stop"))
-    for p in (0, 1):
-        res.check(ps[p]["rx_packets"] >= need[p],
-                  "%s phase 2: parked packets circulate again on port %d: RX-packets %d >= %d"
-                  % (mode, p, ps[p]["rx_packets"], need[p]))
-    t = sum(fs[p]["tx_packets"] for p in (0, 1))
-    d = sum(fs[p]["tx_dropped"] for p in (0, 1))
-    r = sum(fs[p]["rx_packets"] for p in (0, 1))
+    check_rx_reached(res, ps, need,
+                     "%s phase 2: parked packets circulate again on port %%d" % mode)
+    t, d, r = fwd_totals(fs)
     res.check(t + d - r == 0,
               "%s phase 2: TX %d + TX-dropped %d - RX %d == 0" % (mode, t, d, r))
     ps, c = quiesce(tp, ctl_path)

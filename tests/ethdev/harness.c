@@ -49,6 +49,21 @@ const uint8_t th_ms_rss_key[40] = {
 	0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
 };
 
+/* Spec §7.4: the published verification vectors. */
+const struct th_rss_vector th_ms_vectors4[TH_MS_VECTORS4] = {
+	{ "66.9.149.187", "161.142.100.80", 2794, 1766, 0x323e8fc2, 0x51ccc178 },
+	{ "199.92.111.2", "65.69.140.83", 14230, 4739, 0xd718262a, 0xc626b0ea },
+	{ "24.19.198.95", "12.22.207.184", 12898, 38024, 0xd2d0a5de, 0x5c2b394a },
+	{ "38.27.205.30", "209.142.163.6", 48228, 2217, 0x82989176, 0xafc7327f },
+	{ "153.39.163.191", "202.188.127.2", 44251, 1303, 0x5d1809c5, 0x10e828a2 },
+};
+const struct th_rss_vector th_ms_vectors6[TH_MS_VECTORS6] = {
+	{ "3ffe:2501:200:1fff::7", "3ffe:2501:200:3::1", 2794, 1766, 0x2cc18cd5, 0x40207d3d },
+	{ "3ffe:501:8::260:97ff:fe40:efab", "ff02::1", 14230, 4739, 0x0f0c461c, 0xdde51bbf },
+	{ "3ffe:1900:4545:3:200:f8ff:fe21:67cf", "fe80::200:f8ff:fe21:67cf", 44251, 38024,
+	  0x4b61e985, 0x02d1feef },
+};
+
 static bool eal_up;
 
 uint64_t
@@ -335,6 +350,38 @@ th_run_cunit(void)
 	return failed ? 1 : 0;
 }
 
+int
+th_run_tests(const char *name, CU_InitializeFunc init, CU_TestInfo *tests)
+{
+	CU_SuiteInfo suites[] = {
+		{ name, init, NULL, NULL, NULL, tests },
+		CU_SUITE_INFO_NULL,
+	};
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	if (CU_register_suites(suites) != CUE_SUCCESS) {
+		fprintf(stderr, "CUnit: suite %s: %s\n", name, CU_get_error_msg());
+		CU_cleanup_registry();
+		return 2;
+	}
+	return th_run_cunit();
+}
+
+int
+th_main(int argc, char **argv, const struct th_suite *s)
+{
+	const char *name;
+	int ret;
+
+	if (th_init(argc, argv, s->prog) != 0)
+		return 2;
+	name = th.coalesce || s->name_nocoalesce == NULL ? s->name : s->name_nocoalesce;
+	ret = th_run_tests(name, s->init, s->tests);
+	th_fini();
+	return ret;
+}
+
 void
 th_dev_info(uint16_t port, struct rte_eth_dev_info *info)
 {
@@ -351,6 +398,21 @@ th_port_stop(uint16_t port)
 	if (rte_eth_dev_info_get(port, &info) != 0)
 		return -ENODEV;
 	return rte_eth_dev_stop(port);
+}
+
+int
+th_ports_setup(const struct th_port_conf *a, const struct th_port_conf *b)
+{
+	int ret = th_port_setup(th.port_a, a);
+
+	return ret != 0 ? ret : th_port_setup(th.port_b, b);
+}
+
+void
+th_ports_stop(void)
+{
+	CU_ASSERT_EQUAL(rte_eth_dev_stop(th.port_a), 0);
+	CU_ASSERT_EQUAL(rte_eth_dev_stop(th.port_b), 0);
 }
 
 int
@@ -412,15 +474,16 @@ th_port_setup(uint16_t port, const struct th_port_conf *c)
 /* Frames                                                                  */
 /* ---------------------------------------------------------------------- */
 
-void
-th_flow4(struct th_flow *f, uint8_t l4, const char *src, uint16_t sport,
-	 const char *dst, uint16_t dport)
+/* th_flow4()/th_flow6(): the flow of IP version ver (address family af). */
+static void
+flow_fill(struct th_flow *f, uint8_t ver, int af, uint8_t l4, const char *src, uint16_t sport,
+	  const char *dst, uint16_t dport)
 {
 	memset(f, 0, sizeof(*f));
-	f->ip_ver = 4;
+	f->ip_ver = ver;
 	f->l4 = l4;
-	if (inet_pton(AF_INET, src, f->src) != 1 || inet_pton(AF_INET, dst, f->dst) != 1) {
-		fprintf(stderr, "th_flow4: bad address %s or %s\n", src, dst);
+	if (inet_pton(af, src, f->src) != 1 || inet_pton(af, dst, f->dst) != 1) {
+		fprintf(stderr, "th_flow%u: bad address %s or %s\n", ver, src, dst);
 		abort();
 	}
 	f->sport = sport;
@@ -428,18 +491,17 @@ th_flow4(struct th_flow *f, uint8_t l4, const char *src, uint16_t sport,
 }
 
 void
+th_flow4(struct th_flow *f, uint8_t l4, const char *src, uint16_t sport,
+	 const char *dst, uint16_t dport)
+{
+	flow_fill(f, 4, AF_INET, l4, src, sport, dst, dport);
+}
+
+void
 th_flow6(struct th_flow *f, uint8_t l4, const char *src, uint16_t sport,
 	 const char *dst, uint16_t dport)
 {
-	memset(f, 0, sizeof(*f));
-	f->ip_ver = 6;
-	f->l4 = l4;
-	if (inet_pton(AF_INET6, src, f->src) != 1 || inet_pton(AF_INET6, dst, f->dst) != 1) {
-		fprintf(stderr, "th_flow6: bad address %s or %s\n", src, dst);
-		abort();
-	}
-	f->sport = sport;
-	f->dport = dport;
+	flow_fill(f, 6, AF_INET6, l4, src, sport, dst, dport);
 }
 
 static uint16_t
@@ -669,6 +731,20 @@ th_mbuf_segs(struct rte_mempool *mp, const uint8_t *bytes, uint32_t len,
 	return head;
 }
 
+struct rte_mbuf *
+th_tx_mbuf(const uint8_t *bytes, uint32_t len, unsigned int nseg, uint64_t ol, uint16_t l2,
+	   uint16_t l3, uint16_t vlan_tci)
+{
+	struct rte_mbuf *m = nseg > 1 ? th_mbuf_segs(th.pool, bytes, len, nseg, l2 + l3 + 20u)
+				      : th_mbuf(th.pool, bytes, len);
+
+	m->ol_flags = ol;
+	m->l2_len = l2;
+	m->l3_len = l3;
+	m->vlan_tci = vlan_tci;
+	return m;
+}
+
 static void
 hexdump(const char *title, const uint8_t *p, uint32_t len)
 {
@@ -737,33 +813,14 @@ th_tx_all(uint16_t port, uint16_t queue, struct rte_mbuf **m, uint16_t n)
 	return done;
 }
 
-unsigned int
-th_rx_wait(uint16_t port, uint16_t queue, struct rte_mbuf **out, unsigned int want)
-{
-	uint64_t end = th_now_ms() + TH_WAIT_MS;
-	unsigned int got = 0;
-
-	while (got < want) {
-		uint16_t k = rte_eth_rx_burst(port, queue, out + got,
-					      (uint16_t)RTE_MIN(32u, want - got));
-
-		got += k;
-		if (got >= want)
-			break;
-		if (th_now_ms() > end) {
-			printf("\n    rx on port %u queue %u: %u of %u packets within %u ms\n",
-			       port, queue, got, want, TH_WAIT_MS);
-			break;
-		}
-		if (k == 0)
-			th_idle();
-	}
-	return got;
-}
-
-unsigned int
-th_rx_wait_multi(uint16_t port, uint16_t nq, struct rte_mbuf **out, uint16_t *qid,
-		 unsigned int want)
+/*
+ * th_rx_wait()/th_rx_wait_multi(): receive on queues q0..q0+nq-1 of port
+ * until want mbufs arrived or TH_WAIT_MS elapsed; qid gets the queue of
+ * each mbuf (NULL: one queue, not reported).
+ */
+static unsigned int
+rx_wait_queues(uint16_t port, uint16_t q0, uint16_t nq, struct rte_mbuf **out, uint16_t *qid,
+	       unsigned int want)
 {
 	uint64_t end = th_now_ms() + TH_WAIT_MS;
 	unsigned int got = 0;
@@ -771,25 +828,41 @@ th_rx_wait_multi(uint16_t port, uint16_t nq, struct rte_mbuf **out, uint16_t *qi
 	while (got < want) {
 		unsigned int before = got;
 
-		for (uint16_t q = 0; q < nq && got < want; q++) {
+		for (uint16_t q = q0; q < q0 + nq && got < want; q++) {
 			uint16_t k = rte_eth_rx_burst(port, q, out + got,
 						      (uint16_t)RTE_MIN(32u, want - got));
 
-			for (uint16_t i = 0; i < k; i++)
+			for (uint16_t i = 0; i < k && qid != NULL; i++)
 				qid[got + i] = q;
 			got += k;
 		}
 		if (got >= want)
 			break;
 		if (th_now_ms() > end) {
-			printf("\n    rx on port %u (%u queues): %u of %u packets within %u ms\n",
-			       port, nq, got, want, TH_WAIT_MS);
+			if (qid == NULL)
+				printf("\n    rx on port %u queue %u: ", port, q0);
+			else
+				printf("\n    rx on port %u (%u queues): ", port, nq);
+			printf("%u of %u packets within %u ms\n", got, want, TH_WAIT_MS);
 			break;
 		}
 		if (got == before)
 			th_idle();
 	}
 	return got;
+}
+
+unsigned int
+th_rx_wait(uint16_t port, uint16_t queue, struct rte_mbuf **out, unsigned int want)
+{
+	return rx_wait_queues(port, queue, 1, out, NULL, want);
+}
+
+unsigned int
+th_rx_wait_multi(uint16_t port, uint16_t nq, struct rte_mbuf **out, uint16_t *qid,
+		 unsigned int want)
+{
+	return rx_wait_queues(port, 0, nq, out, qid, want);
 }
 
 unsigned int
@@ -824,79 +897,94 @@ th_free_all(struct rte_mbuf **m, unsigned int n)
 /* xstats                                                                  */
 /* ---------------------------------------------------------------------- */
 
-static int
-xstats_fetch(uint16_t port, struct rte_eth_xstat_name **names, struct rte_eth_xstat **vals)
+/* The extended statistics of a port (n < 0: they could not be read). */
+struct xstats {
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *vals;
+	int n;
+};
+
+static void
+xstats_get(uint16_t port, struct xstats *x)
 {
 	int n = rte_eth_xstats_get_names(port, NULL, 0);
 
+	x->names = NULL;
+	x->vals = NULL;
+	x->n = n;
 	if (n <= 0)
-		return n;
-	*names = calloc((size_t)n, sizeof(**names));
-	*vals = calloc((size_t)n, sizeof(**vals));
-	if (*names == NULL || *vals == NULL)
-		return -ENOMEM;
-	if (rte_eth_xstats_get_names(port, *names, (unsigned int)n) != n ||
-	    rte_eth_xstats_get(port, *vals, (unsigned int)n) != n)
-		return -EIO;
-	return n;
+		return;
+	x->names = calloc((size_t)n, sizeof(*x->names));
+	x->vals = calloc((size_t)n, sizeof(*x->vals));
+	if (x->names == NULL || x->vals == NULL)
+		x->n = -ENOMEM;
+	else if (rte_eth_xstats_get_names(port, x->names, (unsigned int)n) != n ||
+		 rte_eth_xstats_get(port, x->vals, (unsigned int)n) != n)
+		x->n = -EIO;
+}
+
+static void
+xstats_put(struct xstats *x)
+{
+	free(x->names);
+	free(x->vals);
+}
+
+static const char *
+xstats_name(const struct xstats *x, int i)
+{
+	return x->names[x->vals[i].id].name;
 }
 
 int64_t
 th_xstat_sum(uint16_t port, ...)
 {
-	struct rte_eth_xstat_name *names = NULL;
-	struct rte_eth_xstat *vals = NULL;
+	struct xstats x;
 	int64_t sum = -1;
-	int n = xstats_fetch(port, &names, &vals);
 
-	for (int i = 0; i < n; i++) {
-		const char *name = names[vals[i].id].name;
+	xstats_get(port, &x);
+	for (int i = 0; i < x.n; i++) {
 		const char *sub;
 		bool all = true;
 		va_list ap;
 
 		va_start(ap, port);
 		while ((sub = va_arg(ap, const char *)) != NULL)
-			if (strstr(name, sub) == NULL)
+			if (strstr(xstats_name(&x, i), sub) == NULL)
 				all = false;
 		va_end(ap);
 		if (all)
-			sum = (sum < 0 ? 0 : sum) + (int64_t)vals[i].value;
+			sum = (sum < 0 ? 0 : sum) + (int64_t)x.vals[i].value;
 	}
-	free(names);
-	free(vals);
+	xstats_put(&x);
 	return sum;
 }
 
 int64_t
 th_xstat(uint16_t port, const char *name)
 {
-	struct rte_eth_xstat_name *names = NULL;
-	struct rte_eth_xstat *vals = NULL;
+	struct xstats x;
 	int64_t v = -1;
-	int n = xstats_fetch(port, &names, &vals);
 
-	for (int i = 0; i < n; i++)
-		if (strcmp(names[vals[i].id].name, name) == 0)
-			v = (int64_t)vals[i].value;
-	free(names);
-	free(vals);
+	xstats_get(port, &x);
+	for (int i = 0; i < x.n; i++)
+		if (strcmp(xstats_name(&x, i), name) == 0)
+			v = (int64_t)x.vals[i].value;
+	xstats_put(&x);
 	return v;
 }
 
 void
 th_xstats_dump(uint16_t port, const char *why)
 {
-	struct rte_eth_xstat_name *names = NULL;
-	struct rte_eth_xstat *vals = NULL;
-	int n = xstats_fetch(port, &names, &vals);
+	struct xstats x;
 
+	xstats_get(port, &x);
 	printf("\n    xstats of port %u (%s), non-zero:\n", port, why);
-	for (int i = 0; i < n; i++)
-		if (vals[i].value)
-			printf("      %s = %" PRIu64 "\n", names[vals[i].id].name, vals[i].value);
-	free(names);
-	free(vals);
+	for (int i = 0; i < x.n; i++)
+		if (x.vals[i].value)
+			printf("      %s = %" PRIu64 "\n", xstats_name(&x, i), x.vals[i].value);
+	xstats_put(&x);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -68,6 +68,42 @@ void th_fini(void);
  */
 int th_run_cunit(void);
 
+/*
+ * Register one CUnit suite (name, init function or NULL, tests in order,
+ * ending with CU_TEST_INFO_NULL) in a new registry and run it with
+ * th_run_cunit().  Returns the process exit status of th_run_cunit(), or 2
+ * (with a message) if the registry or the suite could not be set up.
+ */
+int th_run_tests(const char *name, CU_InitializeFunc init, CU_TestInfo *tests);
+
+/* The suite of one ethdev test program, run by th_main(). */
+struct th_suite {
+	const char *prog;		/* program name: EAL file prefix, usage */
+	const char *name;		/* CUnit suite name */
+	const char *name_nocoalesce;	/* suite name under --coalesce off, NULL = name */
+	CU_InitializeFunc init;		/* CUnit suite init (EAL up), or NULL */
+	CU_TestInfo *tests;		/* in order, ending with CU_TEST_INFO_NULL */
+};
+
+/*
+ * The whole main() of an ethdev test program: th_init(argc, argv, s->prog),
+ * th_run_tests() of the suite, th_fini().  Returns the process exit status:
+ * that of th_run_tests(), or 2 if th_init() failed.
+ */
+int th_main(int argc, char **argv, const struct th_suite *s);
+
+/*
+ * Define the main() of an ethdev test program: th_main() of the struct
+ * th_suite initialised with the arguments, e.g.
+ *   TH_MAIN(.prog = "rss", .name = "ethdev-rss", .init = suite_init, .tests = tests)
+ */
+#define TH_MAIN(...) \
+	int main(int argc, char **argv) \
+	{ \
+		static const struct th_suite th_main_suite = { __VA_ARGS__ }; \
+		return th_main(argc, argv, &th_main_suite); \
+	}
+
 /* Port configuration used by th_port_setup(). */
 struct th_port_conf {
 	uint16_t nb_rxq, nb_txq;	/* 0 = 1 */
@@ -87,8 +123,12 @@ struct th_port_conf {
  * failing call).
  */
 int th_port_setup(uint16_t port, const struct th_port_conf *c);
+/* th_port_setup() of port A with a, then of port B with b: 0 or the error. */
+int th_ports_setup(const struct th_port_conf *a, const struct th_port_conf *b);
 /* Stop the port (0 or negative errno). */
 int th_port_stop(uint16_t port);
+/* Stop port A, then port B, asserting that each rte_eth_dev_stop returns 0. */
+void th_ports_stop(void);
 
 /* Device capabilities of a port (asserts rte_eth_dev_info_get succeeds). */
 void th_dev_info(uint16_t port, struct rte_eth_dev_info *info);
@@ -137,6 +177,15 @@ struct rte_mbuf *th_mbuf(struct rte_mempool *mp, const uint8_t *bytes, uint32_t 
  * least first_min bytes (so that headers stay in the first segment). */
 struct rte_mbuf *th_mbuf_segs(struct rte_mempool *mp, const uint8_t *bytes,
 			      uint32_t len, unsigned int nseg, uint32_t first_min);
+
+/*
+ * An mbuf of th.pool for the TX offload tests: bytes[0..len) in nseg
+ * segments (th_mbuf_segs with l2 + l3 + 20 bytes, the headers, in the
+ * first; nseg <= 1: th_mbuf), with ol_flags = ol, l2_len = l2,
+ * l3_len = l3 and vlan_tci as given.  Asserts on failure.
+ */
+struct rte_mbuf *th_tx_mbuf(const uint8_t *bytes, uint32_t len, unsigned int nseg, uint64_t ol,
+			    uint16_t l2, uint16_t l3, uint16_t vlan_tci);
 
 /*
  * true if the packet data of m equals bytes[0..len) exactly; otherwise prints
@@ -237,5 +286,21 @@ uint32_t th_toeplitz(const struct th_flow *f, const uint8_t *key);
 extern const uint8_t th_default_rss_key[40];
 /* The spec §7.4 Microsoft verification key. */
 extern const uint8_t th_ms_rss_key[40];
+
+/*
+ * A spec §7.4 verification vector: a flow (textual addresses, ports in host
+ * order) and the published Toeplitz hashes under th_ms_rss_key of its
+ * addresses (l3) and of its addresses and ports (l4).
+ */
+struct th_rss_vector {
+	const char *src, *dst;
+	uint16_t sport, dport;
+	uint32_t l3, l4;
+};
+#define TH_MS_VECTORS4	5u
+#define TH_MS_VECTORS6	3u
+/* The spec §7.4 IPv4 and IPv6 vectors. */
+extern const struct th_rss_vector th_ms_vectors4[TH_MS_VECTORS4];
+extern const struct th_rss_vector th_ms_vectors6[TH_MS_VECTORS6];
 
 #endif /* MANA_ETHDEV_HARNESS_H */

@@ -71,14 +71,21 @@ test_dev_info(void)
 
 static struct th_port_conf basic = { .nb_rxq = 1, .nb_txq = 1 };
 
+/* Both ports with the basic configuration (a fatal assertion each). */
+static void
+setup_basic(void)
+{
+	CU_ASSERT_EQUAL_FATAL(th_port_setup(th.port_a, &basic), 0);
+	CU_ASSERT_EQUAL_FATAL(th_port_setup(th.port_b, &basic), 0);
+}
+
 /* Link is reported up once started (spec §8: no carrier concept). */
 static void
 test_link(void)
 {
 	struct rte_eth_link link;
 
-	CU_ASSERT_EQUAL_FATAL(th_port_setup(th.port_a, &basic), 0);
-	CU_ASSERT_EQUAL_FATAL(th_port_setup(th.port_b, &basic), 0);
+	setup_basic();
 	memset(&link, 0, sizeof(link));
 	CU_ASSERT_EQUAL(rte_eth_link_get_nowait(th.port_a, &link), 0);
 	CU_ASSERT_EQUAL(link.link_status, RTE_ETH_LINK_UP);
@@ -236,8 +243,7 @@ test_mtu(void)
 	uint16_t mtu = 0;
 	int64_t drops0;
 
-	CU_ASSERT_EQUAL_FATAL(th_port_setup(th.port_a, &basic), 0);
-	CU_ASSERT_EQUAL_FATAL(th_port_setup(th.port_b, &basic), 0);
+	setup_basic();
 	CU_ASSERT_EQUAL(rte_eth_dev_set_mtu(th.port_a, 1000), 0);
 	CU_ASSERT_EQUAL(rte_eth_dev_get_mtu(th.port_a, &mtu), 0);
 	CU_ASSERT_EQUAL(mtu, 1000);
@@ -348,7 +354,7 @@ test_start_stop_cycles(void)
 					  .rss = nq[i % RTE_DIM(nq)] > 1 };
 		unsigned int got;
 
-		if (th_port_setup(th.port_a, &basic) != 0 || th_port_setup(th.port_b, &c) != 0) {
+		if (th_ports_setup(&basic, &c) != 0) {
 			CU_FAIL("setup failed");
 			break;
 		}
@@ -360,8 +366,7 @@ test_start_stop_cycles(void)
 			got = th_send_expect(th.port_a, th.port_b, 8, 60, 200, i * 100, NULL);
 			CU_ASSERT_EQUAL(got, 8);
 		}
-		CU_ASSERT_EQUAL(rte_eth_dev_stop(th.port_a), 0);
-		CU_ASSERT_EQUAL(rte_eth_dev_stop(th.port_b), 0);
+		th_ports_stop();
 		if (pool_in_use() != base) {
 			printf("\n    cycle %u: %u mbufs in use after stop, expected %u\n", i,
 			       pool_in_use(), base);
@@ -378,13 +383,11 @@ test_mbuf_accounting(void)
 	unsigned int base = pool_in_use();
 
 	CU_ASSERT_EQUAL(base, 0);
-	CU_ASSERT_EQUAL_FATAL(th_port_setup(th.port_a, &basic), 0);
-	CU_ASSERT_EQUAL_FATAL(th_port_setup(th.port_b, &basic), 0);
+	setup_basic();
 	CU_ASSERT(pool_in_use() > base);	/* RX rings are filled */
 	CU_ASSERT_EQUAL(th_send_expect(th.port_a, th.port_b, 500, 60, 1514, 0, NULL), 500);
 	CU_ASSERT_EQUAL(th_send_expect(th.port_b, th.port_a, 500, 60, 1514, 0, NULL), 500);
-	CU_ASSERT_EQUAL(rte_eth_dev_stop(th.port_a), 0);
-	CU_ASSERT_EQUAL(rte_eth_dev_stop(th.port_b), 0);
+	th_ports_stop();
 	CU_ASSERT_EQUAL(pool_in_use(), base);
 	/* start again, send, and leave the ports started for close */
 	CU_ASSERT_EQUAL_FATAL(rte_eth_dev_start(th.port_a), 0);
@@ -405,30 +408,18 @@ test_close(void)
 	CU_ASSERT_FALSE(rte_eth_dev_is_valid_port(th.port_b));
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
-	int ret;
+static CU_TestInfo tests[] = {
+	{ "dev_info limits and capabilities (spec 1.12, 7, 8)", test_dev_info },
+	{ "link up after start", test_link },
+	{ "basic stats exact, reset", test_stats_exact },
+	{ "xstats names and counters", test_xstats_names },
+	{ "promiscuous/allmulticast/MAC changes -ENOTSUP", test_enotsup },
+	{ "mtu_set reaches the device (MTU drop, then sent)", test_mtu },
+	{ "invalid configurations rejected with -EINVAL", test_invalid_config },
+	{ "configure/start/stop cycles with traffic", test_start_stop_cycles },
+	{ "mbuf accounting after stop", test_mbuf_accounting },
+	{ "close releases everything", test_close },
+	CU_TEST_INFO_NULL,
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (th_init(argc, argv, "control") != 0) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	s = CU_add_suite("ethdev-control", NULL, NULL);
-	CU_add_test(s, "dev_info limits and capabilities (spec 1.12, 7, 8)", test_dev_info);
-	CU_add_test(s, "link up after start", test_link);
-	CU_add_test(s, "basic stats exact, reset", test_stats_exact);
-	CU_add_test(s, "xstats names and counters", test_xstats_names);
-	CU_add_test(s, "promiscuous/allmulticast/MAC changes -ENOTSUP", test_enotsup);
-	CU_add_test(s, "mtu_set reaches the device (MTU drop, then sent)", test_mtu);
-	CU_add_test(s, "invalid configurations rejected with -EINVAL", test_invalid_config);
-	CU_add_test(s, "configure/start/stop cycles with traffic", test_start_stop_cycles);
-	CU_add_test(s, "mbuf accounting after stop", test_mbuf_accounting);
-	CU_add_test(s, "close releases everything", test_close);
-	ret = th_run_cunit();
-	th_fini();
-	return ret;
-}
+TH_MAIN(.prog = "control", .name = "ethdev-control", .tests = tests)

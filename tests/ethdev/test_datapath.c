@@ -23,23 +23,27 @@
 
 static uint8_t frame[TH_MAX_FRAME];
 
-static struct rte_mbuf *
-mk(uint16_t from, uint16_t to, uint32_t len, uint32_t seq, struct rte_mempool *mp)
+/* The test frame of len bytes and sequence number seq from port from to port to. */
+static void
+build(uint16_t from, uint16_t to, uint32_t len, uint32_t seq)
 {
 	struct th_flow f;
 
 	th_flow4(&f, IPPROTO_UDP, "10.20.0.1", 7000, "10.20.0.2", 7001);
 	th_build(frame, len, th_mac(from), th_mac(to), &f, seq, NULL);
+}
+
+static struct rte_mbuf *
+mk(uint16_t from, uint16_t to, uint32_t len, uint32_t seq, struct rte_mempool *mp)
+{
+	build(from, to, len, seq);
 	return th_mbuf(mp ? mp : th.pool, frame, len);
 }
 
 static bool
 is_frame(const struct rte_mbuf *m, uint16_t from, uint16_t to, uint32_t len, uint32_t seq)
 {
-	struct th_flow f;
-
-	th_flow4(&f, IPPROTO_UDP, "10.20.0.1", 7000, "10.20.0.2", 7001);
-	th_build(frame, len, th_mac(from), th_mac(to), &f, seq, NULL);
+	build(from, to, len, seq);
 	return th_mbuf_equal(m, frame, len, "datapath frame");
 }
 
@@ -48,9 +52,20 @@ setup_basic(uint16_t nb_rxd, uint16_t nb_txd)
 {
 	struct th_port_conf c = { .nb_rxd = nb_rxd, .nb_txd = nb_txd };
 
-	if (th_port_setup(th.port_a, &c) != 0)
-		return -1;
-	return th_port_setup(th.port_b, &c);
+	return th_ports_setup(&c, &c);
+}
+
+/*
+ * End of a test that gave port B its own RX pool mp: stop B, every mbuf of mp
+ * is back, B is set up again with the default pool, mp is freed.
+ */
+static void
+release_rx_pool(struct rte_mempool *mp)
+{
+	CU_ASSERT_EQUAL(rte_eth_dev_stop(th.port_b), 0);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), 0);
+	CU_ASSERT_EQUAL(th_port_setup(th.port_b, &(struct th_port_conf){ 0 }), 0);
+	rte_mempool_free(mp);
 }
 
 /*
@@ -176,10 +191,7 @@ test_truncation(void)
 	CU_ASSERT_EQUAL(st.ipackets, rounds);
 	CU_ASSERT_EQUAL(st.ierrors, rounds);
 	CU_ASSERT_EQUAL(trunc, rounds);
-	CU_ASSERT_EQUAL(rte_eth_dev_stop(th.port_b), 0);
-	CU_ASSERT_EQUAL(rte_mempool_in_use_count(small), 0);
-	CU_ASSERT_EQUAL(th_port_setup(th.port_b, &(struct th_port_conf){ 0 }), 0);
-	rte_mempool_free(small);
+	release_rx_pool(small);
 }
 
 /*
@@ -327,10 +339,7 @@ test_rx_nombuf(void)
 			CU_ASSERT_EQUAL(th_seq_of(in[i]), 20000 + i);
 		th_free_all(in, got);
 	}
-	CU_ASSERT_EQUAL(rte_eth_dev_stop(th.port_b), 0);
-	CU_ASSERT_EQUAL(rte_mempool_in_use_count(tight), 0);
-	CU_ASSERT_EQUAL(th_port_setup(th.port_b, &(struct th_port_conf){ 0 }), 0);
-	rte_mempool_free(tight);
+	release_rx_pool(tight);
 }
 
 /*
@@ -487,32 +496,19 @@ test_tx_error_cqes(void)
 static void
 test_final_accounting(void)
 {
-	CU_ASSERT_EQUAL(rte_eth_dev_stop(th.port_a), 0);
-	CU_ASSERT_EQUAL(rte_eth_dev_stop(th.port_b), 0);
+	th_ports_stop();
 	CU_ASSERT_EQUAL(rte_mempool_in_use_count(th.pool), 0);
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
-	int ret;
+static CU_TestInfo tests[] = {
+	{ "coalesced completions: bursts of 4", test_coalesced_completions },
+	{ "truncation: dropped, counted, ring intact", test_truncation },
+	{ "rx_nombuf with an exhausted pool, recovery", test_rx_nombuf },
+	{ "CQ wrap >= 9 times (RX and TX)", test_cq_wrap },
+	{ "TX error CQEs from fault injection", test_tx_error_cqes },
+	{ "mbuf accounting after stop", test_final_accounting },
+	CU_TEST_INFO_NULL,
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (th_init(argc, argv, "datapath") != 0) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	s = CU_add_suite(th.coalesce ? "ethdev-datapath (coalescing on)" :
-				       "ethdev-datapath (coalescing off)", NULL, NULL);
-	CU_add_test(s, "coalesced completions: bursts of 4", test_coalesced_completions);
-	CU_add_test(s, "truncation: dropped, counted, ring intact", test_truncation);
-	CU_add_test(s, "rx_nombuf with an exhausted pool, recovery", test_rx_nombuf);
-	CU_add_test(s, "CQ wrap >= 9 times (RX and TX)", test_cq_wrap);
-	CU_add_test(s, "TX error CQEs from fault injection", test_tx_error_cqes);
-	CU_add_test(s, "mbuf accounting after stop", test_final_accounting);
-	ret = th_run_cunit();
-	th_fini();
-	return ret;
-}
+TH_MAIN(.prog = "datapath", .name = "ethdev-datapath (coalescing on)",
+	.name_nocoalesce = "ethdev-datapath (coalescing off)", .tests = tests)

@@ -29,6 +29,13 @@
 #define RXO_CKSUM (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
 		   RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
 
+/* TX offload flags of the checksum cases */
+#define OL4	RTE_MBUF_F_TX_IPV4
+#define OL4IP	(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM)
+#define OL6	RTE_MBUF_F_TX_IPV6
+#define OL_TCP	RTE_MBUF_F_TX_TCP_CKSUM
+#define OL_UDP	RTE_MBUF_F_TX_UDP_CKSUM
+
 static uint8_t expect[TH_MAX_FRAME], work[TH_MAX_FRAME];
 static uint32_t seq;
 
@@ -40,9 +47,7 @@ setup_ports(bool strip)
 				  .rx_offloads = RXO_CKSUM |
 						 (strip ? RTE_ETH_RX_OFFLOAD_VLAN_STRIP : 0) };
 
-	if (th_port_setup(th.port_a, &a) != 0)
-		return -1;
-	return th_port_setup(th.port_b, &b);
+	return th_ports_setup(&a, &b);
 }
 
 static int
@@ -104,7 +109,7 @@ static void
 tx_cksum_case(const struct th_flow *f, uint32_t len, uint64_t ol, unsigned int nseg)
 {
 	uint16_t l3len, l2 = th_build(expect, len, &th.mac_a, &th.mac_b, f, ++seq, &l3len);
-	struct rte_mbuf *m, *r;
+	struct rte_mbuf *r;
 
 	memcpy(work, expect, len);
 	corrupt_l3l4(work, l2, f->ip_ver == 4, 0);	/* IPv4 header checksum */
@@ -112,12 +117,7 @@ tx_cksum_case(const struct th_flow *f, uint32_t len, uint64_t ol, unsigned int n
 		corrupt_l3l4(work, l2, f->ip_ver == 4, f->l4);
 	if (!(ol & RTE_MBUF_F_TX_IP_CKSUM) && f->ip_ver == 4)
 		memcpy(work + l2, expect + l2, 20);	/* IP checksum stays correct */
-	m = nseg > 1 ? th_mbuf_segs(th.pool, work, len, nseg, l2 + l3len + 20)
-		     : th_mbuf(th.pool, work, len);
-	m->ol_flags = ol;
-	m->l2_len = l2;
-	m->l3_len = l3len;
-	r = xmit(m);
+	r = xmit(th_tx_mbuf(work, len, nseg, ol, l2, l3len, 0));
 	if (r == NULL)
 		return;
 	CU_ASSERT(th_mbuf_equal(r, expect, len, "checksum-offloaded frame"));
@@ -128,52 +128,61 @@ tx_cksum_case(const struct th_flow *f, uint32_t len, uint64_t ol, unsigned int n
 	rte_pktmbuf_free(r);
 }
 
-static void
-test_tx_ipv4_hdr_cksum(void)
-{
-	struct th_flow f;
+/* The tests made of tx_cksum_case() calls. */
+enum tx_test { TX_V4HDR, TX_V4TCP, TX_V4UDP, TX_V6, TX_SEGS };
 
-	th_flow4(&f, IPPROTO_UDP, "192.0.2.1", 1111, "192.0.2.2", 2222);
-	tx_cksum_case(&f, 100, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM, 1);
-}
-
-static void
-test_tx_ipv4_tcp_cksum(void)
-{
-	struct th_flow f;
-
-	th_flow4(&f, IPPROTO_TCP, "192.0.2.1", 1111, "192.0.2.2", 80);
-	tx_cksum_case(&f, 66, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
-		      RTE_MBUF_F_TX_TCP_CKSUM, 1);
-	tx_cksum_case(&f, 1514, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
-		      RTE_MBUF_F_TX_TCP_CKSUM, 1);
+/* Their cases in order: test, flow, frame length, ol_flags, segments. */
+static const struct {
+	enum tx_test test;
+	uint8_t ip_ver, l4;
+	const char *src;
+	uint16_t sport;
+	const char *dst;
+	uint16_t dport;
+	uint32_t len;
+	uint64_t ol;
+	unsigned int nseg;
+} tx_cases[] = {
+	{ TX_V4HDR, 4, IPPROTO_UDP, "192.0.2.1", 1111, "192.0.2.2", 2222, 100, OL4IP, 1 },
+	{ TX_V4TCP, 4, IPPROTO_TCP, "192.0.2.1", 1111, "192.0.2.2", 80, 66, OL4IP | OL_TCP, 1 },
+	{ TX_V4TCP, 4, IPPROTO_TCP, "192.0.2.1", 1111, "192.0.2.2", 80, 1514, OL4IP | OL_TCP, 1 },
 	/* TCP only, IPv4 header checksum already correct */
-	tx_cksum_case(&f, 333, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM, 1);
-}
+	{ TX_V4TCP, 4, IPPROTO_TCP, "192.0.2.1", 1111, "192.0.2.2", 80, 333, OL4 | OL_TCP, 1 },
+	{ TX_V4UDP, 4, IPPROTO_UDP, "192.0.2.1", 53, "192.0.2.2", 5353, 61, OL4IP | OL_UDP, 1 },
+	{ TX_V4UDP, 4, IPPROTO_UDP, "192.0.2.1", 53, "192.0.2.2", 5353, 1513, OL4 | OL_UDP, 1 },
+	{ TX_V6, 6, IPPROTO_TCP, "2001:db8::1", 1111, "2001:db8::2", 443, 90, OL6 | OL_TCP, 1 },
+	{ TX_V6, 6, IPPROTO_TCP, "2001:db8::1", 1111, "2001:db8::2", 443, 1514, OL6 | OL_TCP, 1 },
+	{ TX_V6, 6, IPPROTO_UDP, "2001:db8::1", 1111, "2001:db8::2", 4789, 81, OL6 | OL_UDP, 1 },
+	{ TX_V6, 6, IPPROTO_UDP, "2001:db8::1", 1111, "2001:db8::2", 4789, 1500, OL6 | OL_UDP, 1 },
+	/* multi-segment TX (one SGE per segment) with checksum offload */
+	{ TX_SEGS, 4, IPPROTO_TCP, "192.0.2.10", 1234, "192.0.2.20", 80, 1514, OL4IP | OL_TCP, 3 },
+	{ TX_SEGS, 4, IPPROTO_TCP, "192.0.2.10", 1234, "192.0.2.20", 80, 900, OL4, 5 },
+	{ TX_SEGS, 6, IPPROTO_UDP, "2001:db8::10", 1234, "2001:db8::20", 53, 700, OL6 | OL_UDP, 2 },
+};
 
+/* Run the tx_cases of test t in order. */
 static void
-test_tx_ipv4_udp_cksum(void)
+run_tx_cases(enum tx_test t)
 {
-	struct th_flow f;
+	for (size_t i = 0; i < RTE_DIM(tx_cases); i++) {
+		const typeof(tx_cases[0]) *c = &tx_cases[i];
+		struct th_flow f;
 
-	th_flow4(&f, IPPROTO_UDP, "192.0.2.1", 53, "192.0.2.2", 5353);
-	tx_cksum_case(&f, 61, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
-		      RTE_MBUF_F_TX_UDP_CKSUM, 1);
-	tx_cksum_case(&f, 1513, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM, 1);
+		if (c->test != t)
+			continue;
+		if (c->ip_ver == 4)
+			th_flow4(&f, c->l4, c->src, c->sport, c->dst, c->dport);
+		else
+			th_flow6(&f, c->l4, c->src, c->sport, c->dst, c->dport);
+		tx_cksum_case(&f, c->len, c->ol, c->nseg);
+	}
 }
 
-static void
-test_tx_ipv6_cksum(void)
-{
-	struct th_flow f;
-
-	th_flow6(&f, IPPROTO_TCP, "2001:db8::1", 1111, "2001:db8::2", 443);
-	tx_cksum_case(&f, 90, RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM, 1);
-	tx_cksum_case(&f, 1514, RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM, 1);
-	th_flow6(&f, IPPROTO_UDP, "2001:db8::1", 1111, "2001:db8::2", 4789);
-	tx_cksum_case(&f, 81, RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM, 1);
-	tx_cksum_case(&f, 1500, RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM, 1);
-}
+static void test_tx_ipv4_hdr_cksum(void) { run_tx_cases(TX_V4HDR); }
+static void test_tx_ipv4_tcp_cksum(void) { run_tx_cases(TX_V4TCP); }
+static void test_tx_ipv4_udp_cksum(void) { run_tx_cases(TX_V4UDP); }
+static void test_tx_ipv6_cksum(void) { run_tx_cases(TX_V6); }
+static void test_tx_multiseg(void) { run_tx_cases(TX_SEGS); }
 
 /* Many lengths (odd and even payloads), one burst, offloads on every frame. */
 static void
@@ -199,12 +208,8 @@ test_tx_cksum_lengths(void)
 		l2 = th_build(exp[i], lens[i], &th.mac_a, &th.mac_b, &f, 5000 + i, &l3len);
 		memcpy(work, exp[i], lens[i]);
 		corrupt_l3l4(work, l2, f.ip_ver == 4, f.l4);
-		out[i] = th_mbuf(th.pool, work, lens[i]);
-		out[i]->l2_len = l2;
-		out[i]->l3_len = l3len;
-		out[i]->ol_flags = f.ip_ver == 4 ?
-			RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM :
-			RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
+		out[i] = th_tx_mbuf(work, lens[i], 1,
+				    f.ip_ver == 4 ? OL4IP | OL_TCP : OL6 | OL_UDP, l2, l3len, 0);
 	}
 	k = rte_eth_tx_prepare(th.port_a, 0, out, N);
 	CU_ASSERT_EQUAL_FATAL(k, N);
@@ -220,20 +225,6 @@ test_tx_cksum_lengths(void)
 						"offloaded frame of a burst"));
 	}
 	th_free_all(in, got);
-}
-
-/* Multi-segment TX (one SGE per segment) with checksum offload. */
-static void
-test_tx_multiseg(void)
-{
-	struct th_flow f;
-
-	th_flow4(&f, IPPROTO_TCP, "192.0.2.10", 1234, "192.0.2.20", 80);
-	tx_cksum_case(&f, 1514, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
-		      RTE_MBUF_F_TX_TCP_CKSUM, 3);
-	tx_cksum_case(&f, 900, RTE_MBUF_F_TX_IPV4, 5);
-	th_flow6(&f, IPPROTO_UDP, "2001:db8::10", 1234, "2001:db8::20", 53);
-	tx_cksum_case(&f, 700, RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM, 2);
 }
 
 /*
@@ -431,6 +422,23 @@ test_rx_vlan_reinsert(void)
 }
 
 /*
+ * true if the checksum flags of r under mask are want (UINT64_MAX: not
+ * checked); otherwise prints both for the frame `what`.
+ */
+static bool
+cksum_flag_is(const struct rte_mbuf *r, uint64_t mask, uint64_t want, const char *what,
+	      const char *layer)
+{
+	uint64_t got = r->ol_flags & mask;
+
+	if (want == UINT64_MAX || got == want)
+		return true;
+	printf("\n    %s: %s checksum flags 0x%" PRIx64 ", expected 0x%" PRIx64 "\n", what, layer,
+	       got, want);
+	return false;
+}
+
+/*
  * RX checksum flags (spec §5.6): frames sent without offload, correct or with
  * a deliberately wrong checksum, arrive unchanged with GOOD/BAD flags.
  */
@@ -477,23 +485,13 @@ test_rx_cksum_flags(void)
 		if (r == NULL)
 			continue;
 		CU_ASSERT(th_mbuf_equal(r, expect, 150, c[i].what));
-		if (c[i].ip_flag != UINT64_MAX &&
-		    (r->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != c[i].ip_flag) {
-			printf("\n    %s: IP checksum flags 0x%" PRIx64 ", expected 0x%" PRIx64 "\n",
-			       c[i].what, (uint64_t)(r->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK),
-			       (uint64_t)c[i].ip_flag);
+		if (!cksum_flag_is(r, RTE_MBUF_F_RX_IP_CKSUM_MASK, c[i].ip_flag, c[i].what, "IP"))
 			CU_FAIL("IP checksum flag");
-		}
 		if (c[i].ip_flag == UINT64_MAX)	/* IPv6: never BAD */
 			CU_ASSERT_NOT_EQUAL(r->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK,
 					    RTE_MBUF_F_RX_IP_CKSUM_BAD);
-		if (c[i].l4_flag != UINT64_MAX &&
-		    (r->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != c[i].l4_flag) {
-			printf("\n    %s: L4 checksum flags 0x%" PRIx64 ", expected 0x%" PRIx64 "\n",
-			       c[i].what, (uint64_t)(r->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK),
-			       (uint64_t)c[i].l4_flag);
+		if (!cksum_flag_is(r, RTE_MBUF_F_RX_L4_CKSUM_MASK, c[i].l4_flag, c[i].what, "L4"))
 			CU_FAIL("L4 checksum flag");
-		}
 		rte_pktmbuf_free(r);
 	}
 }
@@ -596,33 +594,20 @@ test_packet_type(void)
 	}
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
-	int ret;
+static CU_TestInfo tests[] = {
+	{ "TX IPv4 header checksum", test_tx_ipv4_hdr_cksum },
+	{ "TX IPv4 TCP checksum (tx_prepare seeding)", test_tx_ipv4_tcp_cksum },
+	{ "TX IPv4 UDP checksum", test_tx_ipv4_udp_cksum },
+	{ "TX IPv6 TCP/UDP checksum", test_tx_ipv6_cksum },
+	{ "TX checksums over 48 lengths in one burst", test_tx_cksum_lengths },
+	{ "TX multi-segment packets", test_tx_multiseg },
+	{ "TX SGE limit, empty segments, refused packet ends the burst", test_tx_sge_limit },
+	{ "TX VLAN insertion, RX strip flags + TCI", test_tx_vlan_insert },
+	{ "RX VLAN strip of a tagged frame", test_rx_vlan_strip },
+	{ "RX VLAN software re-insertion without strip", test_rx_vlan_reinsert },
+	{ "RX checksum good/bad flags", test_rx_cksum_flags },
+	{ "RX packet_type vs supported ptypes", test_packet_type },
+	CU_TEST_INFO_NULL,
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (th_init(argc, argv, "offload") != 0) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	s = CU_add_suite("ethdev-offload", suite_init, NULL);
-	CU_add_test(s, "TX IPv4 header checksum", test_tx_ipv4_hdr_cksum);
-	CU_add_test(s, "TX IPv4 TCP checksum (tx_prepare seeding)", test_tx_ipv4_tcp_cksum);
-	CU_add_test(s, "TX IPv4 UDP checksum", test_tx_ipv4_udp_cksum);
-	CU_add_test(s, "TX IPv6 TCP/UDP checksum", test_tx_ipv6_cksum);
-	CU_add_test(s, "TX checksums over 48 lengths in one burst", test_tx_cksum_lengths);
-	CU_add_test(s, "TX multi-segment packets", test_tx_multiseg);
-	CU_add_test(s, "TX SGE limit, empty segments, refused packet ends the burst",
-		    test_tx_sge_limit);
-	CU_add_test(s, "TX VLAN insertion, RX strip flags + TCI", test_tx_vlan_insert);
-	CU_add_test(s, "RX VLAN strip of a tagged frame", test_rx_vlan_strip);
-	CU_add_test(s, "RX VLAN software re-insertion without strip", test_rx_vlan_reinsert);
-	CU_add_test(s, "RX checksum good/bad flags", test_rx_cksum_flags);
-	CU_add_test(s, "RX packet_type vs supported ptypes", test_packet_type);
-	ret = th_run_cunit();
-	th_fini();
-	return ret;
-}
+TH_MAIN(.prog = "offload", .name = "ethdev-offload", .init = suite_init, .tests = tests)

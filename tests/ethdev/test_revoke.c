@@ -106,22 +106,9 @@ test_revoke_rmv_close(void)
 	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_event, NULL);
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
-	int ret;
+static CU_TestInfo tests[] = {
+	{ "revoke: RTE_ETH_EVENT_INTR_RMV, then stop/close complete", test_revoke_rmv_close },
+	CU_TEST_INFO_NULL,
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (th_init(argc, argv, "revoke") != 0) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	s = CU_add_suite("ethdev-revoke", NULL, NULL);
-	CU_add_test(s, "revoke: RTE_ETH_EVENT_INTR_RMV, then stop/close complete",
-		    test_revoke_rmv_close);
-	ret = th_run_cunit();
-	th_fini();
-	return ret;
-}
+TH_MAIN(.prog = "revoke", .name = "ethdev-revoke", .tests = tests)

@@ -24,16 +24,6 @@ static struct th_port_conf conf_b = {
 		       RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM,
 };
 
-static int
-suite_init(void)
-{
-	struct th_port_conf a = { 0 };
-
-	if (th_port_setup(th.port_a, &a) != 0)
-		return -1;
-	return th_port_setup(th.port_b, &conf_b) == 0 ? 0 : -1;
-}
-
 static void
 get_reta(uint16_t port, uint16_t *reta)
 {
@@ -175,6 +165,15 @@ make_flows(void)
 		th_flow4(&flows[n].f, IPPROTO_UDP, a, 1000, "198.18.100.9", 2000);
 		flows[n].f.ip_frag = true;
 	}
+}
+
+static int
+suite_init(void)
+{
+	struct th_port_conf a = { 0 };
+
+	make_flows();
+	return th_ports_setup(&a, &conf_b) == 0 ? 0 : -1;
 }
 
 /* Default key (spec §7) and the configured rss_hf are reported back. */
@@ -339,27 +338,28 @@ test_reta_update(void)
 }
 
 /* Spec §7.4: with Microsoft's key the device's hashes are the published ones. */
+/*
+ * Append to cs the TCP and UDP flows of vector v with its published L4 hash
+ * and its ICMP (ICMPv6) flow with its L3 hash.
+ */
+static void
+add_ms_vector(struct rss_case *cs, unsigned int *n, uint8_t ip_ver, const struct th_rss_vector *v)
+{
+	void (*fill)(struct th_flow *, uint8_t, const char *, uint16_t, const char *, uint16_t) =
+		ip_ver == 4 ? th_flow4 : th_flow6;
+
+	fill(&cs[*n].f, IPPROTO_TCP, v->src, v->sport, v->dst, v->dport);
+	cs[(*n)++].want_hash = v->l4;
+	fill(&cs[*n].f, IPPROTO_UDP, v->src, v->sport, v->dst, v->dport);
+	cs[(*n)++].want_hash = v->l4;
+	fill(&cs[*n].f, ip_ver == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, v->src, 0, v->dst, 0);
+	cs[(*n)++].want_hash = v->l3;
+}
+
+/* Spec §7.4: with Microsoft's key the device's hashes are the published ones. */
 static void
 test_key_update_ms_vectors(void)
 {
-	static const struct {
-		const char *src, *dst;
-		uint16_t sport, dport;
-		uint32_t l3, l4;
-	} v4[] = {
-		{ "66.9.149.187", "161.142.100.80", 2794, 1766, 0x323e8fc2, 0x51ccc178 },
-		{ "199.92.111.2", "65.69.140.83", 14230, 4739, 0xd718262a, 0xc626b0ea },
-		{ "24.19.198.95", "12.22.207.184", 12898, 38024, 0xd2d0a5de, 0x5c2b394a },
-		{ "38.27.205.30", "209.142.163.6", 48228, 2217, 0x82989176, 0xafc7327f },
-		{ "153.39.163.191", "202.188.127.2", 44251, 1303, 0x5d1809c5, 0x10e828a2 },
-	}, v6[] = {
-		{ "3ffe:2501:200:1fff::7", "3ffe:2501:200:3::1", 2794, 1766, 0x2cc18cd5,
-		  0x40207d3d },
-		{ "3ffe:501:8::260:97ff:fe40:efab", "ff02::1", 14230, 4739, 0x0f0c461c,
-		  0xdde51bbf },
-		{ "3ffe:1900:4545:3:200:f8ff:fe21:67cf", "fe80::200:f8ff:fe21:67cf", 44251, 38024,
-		  0x4b61e985, 0x02d1feef },
-	};
 	struct rss_case cs[32];
 	struct rte_eth_rss_conf c;
 	uint8_t key[40];
@@ -377,22 +377,10 @@ test_key_update_ms_vectors(void)
 	CU_ASSERT_EQUAL(memcmp(key, th_ms_rss_key, 40), 0);
 
 	memset(cs, 0, sizeof(cs));
-	for (size_t i = 0; i < RTE_DIM(v4); i++) {
-		th_flow4(&cs[n].f, IPPROTO_TCP, v4[i].src, v4[i].sport, v4[i].dst, v4[i].dport);
-		cs[n++].want_hash = v4[i].l4;
-		th_flow4(&cs[n].f, IPPROTO_UDP, v4[i].src, v4[i].sport, v4[i].dst, v4[i].dport);
-		cs[n++].want_hash = v4[i].l4;
-		th_flow4(&cs[n].f, IPPROTO_ICMP, v4[i].src, 0, v4[i].dst, 0);
-		cs[n++].want_hash = v4[i].l3;
-	}
-	for (size_t i = 0; i < RTE_DIM(v6); i++) {
-		th_flow6(&cs[n].f, IPPROTO_TCP, v6[i].src, v6[i].sport, v6[i].dst, v6[i].dport);
-		cs[n++].want_hash = v6[i].l4;
-		th_flow6(&cs[n].f, IPPROTO_UDP, v6[i].src, v6[i].sport, v6[i].dst, v6[i].dport);
-		cs[n++].want_hash = v6[i].l4;
-		th_flow6(&cs[n].f, IPPROTO_ICMPV6, v6[i].src, 0, v6[i].dst, 0);
-		cs[n++].want_hash = v6[i].l3;
-	}
+	for (size_t i = 0; i < TH_MS_VECTORS4; i++)
+		add_ms_vector(cs, &n, 4, &th_ms_vectors4[i]);
+	for (size_t i = 0; i < TH_MS_VECTORS6; i++)
+		add_ms_vector(cs, &n, 6, &th_ms_vectors6[i]);
 	check_flows(cs, n, NULL);
 	/* the generic flows follow the new key too */
 	check_flows(flows, RTE_DIM(flows), NULL);
@@ -488,27 +476,14 @@ test_unusual_queue_counts(void)
 	CU_ASSERT_EQUAL(th_port_setup(th.port_b, &conf_b), 0);
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
-	int ret;
+static CU_TestInfo tests[] = {
+	{ "default key and rss_hf reported", test_default_conf },
+	{ "flows follow Toeplitz + default RETA (4 queues)", test_default_reta },
+	{ "reta_update (full, partial, invalid)", test_reta_update },
+	{ "rss_hash_update: spec 7.4 vectors exact", test_key_update_ms_vectors },
+	{ "non-IP frames: no hash, one queue", test_non_ip },
+	{ "unequal / non-power-of-two queue counts", test_unusual_queue_counts },
+	CU_TEST_INFO_NULL,
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (th_init(argc, argv, "rss") != 0) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	make_flows();
-	s = CU_add_suite("ethdev-rss", suite_init, NULL);
-	CU_add_test(s, "default key and rss_hf reported", test_default_conf);
-	CU_add_test(s, "flows follow Toeplitz + default RETA (4 queues)", test_default_reta);
-	CU_add_test(s, "reta_update (full, partial, invalid)", test_reta_update);
-	CU_add_test(s, "rss_hash_update: spec 7.4 vectors exact", test_key_update_ms_vectors);
-	CU_add_test(s, "non-IP frames: no hash, one queue", test_non_ip);
-	CU_add_test(s, "unequal / non-power-of-two queue counts", test_unusual_queue_counts);
-	ret = th_run_cunit();
-	th_fini();
-	return ret;
-}
+TH_MAIN(.prog = "rss", .name = "ethdev-rss", .init = suite_init, .tests = tests)

@@ -33,7 +33,7 @@ suite_init(void)
 		fprintf(stderr, "wire test: --capture FILE is required\n");
 		return -1;
 	}
-	if (th_port_setup(th.port_a, &c) != 0 || th_port_setup(th.port_b, &c) != 0)
+	if (th_ports_setup(&c, &c) != 0)
 		return -1;
 	/* the pcap wire appends: skip the frames of earlier runs */
 	{
@@ -131,9 +131,7 @@ test_vlan_insert_pcp_dei(void)
 		th_build(plain, 200, &th.mac_a, &th.mac_b, &f, (uint32_t)i, NULL);
 		f.vlan_tci = tcis[i];
 		th_build(exp, 204, &th.mac_a, &th.mac_b, &f, (uint32_t)i, NULL);
-		m = th_mbuf(th.pool, plain, 200);
-		m->ol_flags = RTE_MBUF_F_TX_VLAN;
-		m->vlan_tci = tcis[i];
+		m = th_tx_mbuf(plain, 200, 1, RTE_MBUF_F_TX_VLAN, 0, 0, tcis[i]);
 		send_and_check(m, exp, 204, "VLAN insertion");
 	}
 }
@@ -152,12 +150,8 @@ test_vlan_and_cksum(void)
 	th_build(exp, 604, &th.mac_a, &th.mac_b, &f, 77, NULL);
 	((struct rte_ipv4_hdr *)(plain + l2))->hdr_checksum = 0x1111;
 	((struct rte_tcp_hdr *)(plain + l2 + l3len))->cksum = 0x2222;
-	m = th_mbuf_segs(th.pool, plain, 600, 3, l2 + l3len + 20);
-	m->ol_flags = RTE_MBUF_F_TX_VLAN | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
-		      RTE_MBUF_F_TX_TCP_CKSUM;
-	m->vlan_tci = 0x4123;
-	m->l2_len = l2;
-	m->l3_len = l3len;
+	m = th_tx_mbuf(plain, 600, 3, RTE_MBUF_F_TX_VLAN | RTE_MBUF_F_TX_IPV4 |
+		       RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM, l2, l3len, 0x4123);
 	send_and_check(m, exp, 604, "VLAN + IPv4/TCP checksums, 3 segments");
 }
 
@@ -197,10 +191,7 @@ test_udp_zero_cksum(void)
 	CU_ASSERT_EQUAL_FATAL(udp->dgram_cksum, 0xffff);
 	memcpy(plain, exp, 300);
 	((struct rte_udp_hdr *)(plain + l2 + l3len))->dgram_cksum = 0x3333;
-	m = th_mbuf(th.pool, plain, 300);
-	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
-	m->l2_len = l2;
-	m->l3_len = l3len;
+	m = th_tx_mbuf(plain, 300, 1, RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM, l2, l3len, 0);
 	send_and_check(m, exp, 300, "UDP checksum 0 sent as 0xFFFF");
 }
 
@@ -216,31 +207,17 @@ test_ipv6_cksum(void)
 	l2 = th_build(exp, 1514, &th.mac_a, &th.mac_b, &f, 9, &l3len);
 	memcpy(plain, exp, sizeof(plain));
 	((struct rte_tcp_hdr *)(plain + l2 + l3len))->cksum = 0x4444;
-	m = th_mbuf(th.pool, plain, 1514);
-	m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
-	m->l2_len = l2;
-	m->l3_len = l3len;
+	m = th_tx_mbuf(plain, 1514, 1, RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM, l2, l3len, 0);
 	send_and_check(m, exp, 1514, "IPv6/TCP checksum");
 }
 
-int
-main(int argc, char **argv)
-{
-	CU_pSuite s;
-	int ret;
+static CU_TestInfo tests[] = {
+	{ "VLAN insertion with PCP/DEI on the wire", test_vlan_insert_pcp_dei },
+	{ "VLAN + checksums + multi-segment on the wire", test_vlan_and_cksum },
+	{ "UDP checksum 0 sent as 0xFFFF", test_udp_zero_cksum },
+	{ "IPv6/TCP checksum on the wire", test_ipv6_cksum },
+	CU_TEST_INFO_NULL,
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (th_init(argc, argv, "wire") != 0) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	s = CU_add_suite("ethdev-wire (pcap capture of port 0)", suite_init, NULL);
-	CU_add_test(s, "VLAN insertion with PCP/DEI on the wire", test_vlan_insert_pcp_dei);
-	CU_add_test(s, "VLAN + checksums + multi-segment on the wire", test_vlan_and_cksum);
-	CU_add_test(s, "UDP checksum 0 sent as 0xFFFF", test_udp_zero_cksum);
-	CU_add_test(s, "IPv6/TCP checksum on the wire", test_ipv6_cksum);
-	ret = th_run_cunit();
-	th_fini();
-	return ret;
-}
+TH_MAIN(.prog = "wire", .name = "ethdev-wire (pcap capture of port 0)", .init = suite_init,
+	.tests = tests)

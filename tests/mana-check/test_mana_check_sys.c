@@ -338,21 +338,32 @@ test_libdirs(void)
 	free(ctx);
 }
 
+static CU_TestInfo tests[] = {
+	{ "file helpers", test_file_helpers },
+	{ "library directories", test_libdirs },
+	{ "fixture backend", test_fixture_backend },
+	{ "real ethtool statistics (veth)", test_real_ethtool },
+	{ "real interface counters (veth)", test_real_link_stats },
+	{ "real measurement window", test_real_wait },
+	CU_TEST_INFO_NULL,
+};
+
+static CU_SuiteInfo suites[] = {
+	{ "mana-check system interface", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL,
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
 	unsigned int failures;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
-	s = CU_add_suite("mana-check system interface", NULL, NULL);
-	CU_add_test(s, "file helpers", test_file_helpers);
-	CU_add_test(s, "library directories", test_libdirs);
-	CU_add_test(s, "fixture backend", test_fixture_backend);
-	CU_add_test(s, "real ethtool statistics (veth)", test_real_ethtool);
-	CU_add_test(s, "real interface counters (veth)", test_real_link_stats);
-	CU_add_test(s, "real measurement window", test_real_wait);
+	if (CU_register_suites(suites) != CUE_SUCCESS) {
+		CU_cleanup_registry();
+		return 2;
+	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failures = CU_get_number_of_failures();

@@ -749,6 +749,41 @@ snt_sq_stage(struct snt_sq *s, const void *data, uint32_t len)
 	return p;
 }
 
+struct mana_sge
+snt_sq_sge(struct snt_sq *s, const void *data, uint32_t len)
+{
+	struct mana_sge sge;
+
+	sge.address = (uintptr_t)snt_sq_stage(s, data, len);
+	sge.mem_key = s->buf.mr->lkey;
+	sge.size = len;
+	return sge;
+}
+
+int
+snt_sq_post_frame(struct snt_sq *s, const void *frame, uint32_t len)
+{
+	struct mana_tx_oob oob;
+	struct mana_sge sge = snt_sq_sge(s, frame, len);
+
+	snt_tx_oob_init(s, &oob, false);
+	return snt_sq_post(s, &oob, MANA_OOB_DWORDS_SHORT, &sge, 1);
+}
+
+void
+snt_sq_flush(struct snt_sq *s, unsigned int n)
+{
+	struct mana_cqe c;
+	unsigned int i;
+
+	snt_sq_doorbell(s);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL_FATAL(snt_cq_wait(&s->cq, &c, SNT_TIMEOUT_MS), 1);
+		CU_ASSERT_EQUAL(c.hdr.cqe_type, MANA_CQE_TX_OKAY);
+	}
+	snt_sq_all_done(s);
+}
+
 /* Copy len bytes into a ring of size bytes at byte position pos, wrapping. */
 static void
 ring_write(uint8_t *ring, uint32_t size, uint32_t pos, const void *src, uint32_t len)
@@ -820,18 +855,27 @@ short_wq_value(uint32_t id, uint32_t incr)
 	return db.as_uint32;
 }
 
-int
-snt_sq_doorbell_short(struct snt_sq *s)
+/*
+ * Ring the 32-bit short doorbell of a WQ (§2.3) at offset reg of its
+ * doorbell page: the bytes added since the last doorbell (*rung, updated).
+ */
+static int
+wq_doorbell_short(void *db_page, uint32_t reg, uint32_t id, uint32_t head, uint32_t *rung)
 {
-	uint32_t v = short_wq_value(s->dv.sq_id, s->head * MANA_BU_SIZE - s->rung);
+	uint32_t v = short_wq_value(id, head * MANA_BU_SIZE - *rung);
 
 	if (v == 0)
 		return -ERANGE;
-	s->rung = s->head * MANA_BU_SIZE;
+	*rung = head * MANA_BU_SIZE;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n((uint32_t *)((uint8_t *)s->dv.db_page + MANA_DB_SQ_SHORT), v,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n((uint32_t *)((uint8_t *)db_page + reg), v, __ATOMIC_RELEASE);
 	return 0;
+}
+
+int
+snt_sq_doorbell_short(struct snt_sq *s)
+{
+	return wq_doorbell_short(s->dv.db_page, MANA_DB_SQ_SHORT, s->dv.sq_id, s->head, &s->rung);
 }
 
 int
@@ -847,9 +891,7 @@ snt_sq_send(struct snt_sq *s, const void *frame, uint32_t len,
 		snt_tx_oob_init(s, &o, long_fmt);
 		oob = &o;
 	}
-	sge.address = (uintptr_t)snt_sq_stage(s, frame, len);
-	sge.mem_key = s->buf.mr->lkey;
-	sge.size = len;
+	sge = snt_sq_sge(s, frame, len);
 	ret = snt_sq_post(s, oob, oob->s.pkt_fmt == MANA_TX_PKT_FMT_LONG ?
 			  MANA_OOB_DWORDS_LONG : MANA_OOB_DWORDS_SHORT, &sge, 1);
 	if (ret < 0)
@@ -896,15 +938,7 @@ snt_rq_doorbell(struct snt_rq *q)
 int
 snt_rq_doorbell_short(struct snt_rq *q)
 {
-	uint32_t v = short_wq_value(q->dv.wq_id, q->head * MANA_BU_SIZE - q->rung);
-
-	if (v == 0)
-		return -ERANGE;
-	q->rung = q->head * MANA_BU_SIZE;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n((uint32_t *)((uint8_t *)q->dv.db_page + MANA_DB_RQ_SHORT), v,
-			 __ATOMIC_RELEASE);
-	return 0;
+	return wq_doorbell_short(q->dv.db_page, MANA_DB_RQ_SHORT, q->dv.wq_id, q->head, &q->rung);
 }
 
 int
@@ -1130,6 +1164,24 @@ snt_rss_destroy(struct snt_rss *r)
 		rq_destroy(&r->rq[i]);
 }
 
+int
+snt_endpoint_create(struct snt_dev *d, struct snt_sq *s, struct snt_rss *r, unsigned int port,
+		    uint32_t sq_wr, uint32_t max_sge, uint32_t rq_wr)
+{
+	int ret = snt_sq_create(d, s, port, sq_wr, max_sge, sq_wr);
+
+	if (ret != 0)
+		return ret;
+	return snt_rss_create(d, r, port, 1, rq_wr, rq_wr, NULL, 2048, rq_wr);
+}
+
+void
+snt_endpoint_destroy(struct snt_sq *s, struct snt_rss *r)
+{
+	snt_rss_destroy(r);
+	snt_sq_destroy(s);
+}
+
 /* Number of packets a valid RX CQE reports; -EPROTO for bad CQEs. */
 static int
 rx_cqe_packets(const struct snt_rq *q, const struct mana_cqe *c)
@@ -1211,33 +1263,18 @@ rq_try(struct snt_rq *q, struct snt_pkt *p)
 	return 1;
 }
 
-int
-snt_rq_recv(struct snt_rq *q, struct snt_pkt *p, unsigned int timeout_ms)
-{
-	uint64_t deadline = snt_now_ms() + timeout_ms;
-	unsigned int it = 0;
-	int ret;
-
-	for (;;) {
-		ret = rq_try(q, p);
-		if (ret != 0)
-			return ret;
-		if ((it & 63) == 0 && snt_now_ms() > deadline)
-			return 0;
-		snt_backoff(it++);
-	}
-}
-
-int
-snt_rss_recv(struct snt_rss *r, struct snt_pkt *p, unsigned int timeout_ms)
+/* snt_rq_recv()/snt_rss_recv(): the next packet of any of the n RQs q[],
+ * bounded wait; p->wq = the index of its RQ. */
+static int
+rqs_recv(struct snt_rq *q, unsigned int n, struct snt_pkt *p, unsigned int timeout_ms)
 {
 	uint64_t deadline = snt_now_ms() + timeout_ms;
 	unsigned int it = 0, i;
 	int ret;
 
 	for (;;) {
-		for (i = 0; i < r->n; i++) {
-			ret = rq_try(&r->rq[i], p);
+		for (i = 0; i < n; i++) {
+			ret = rq_try(&q[i], p);
 			if (ret != 0) {
 				p->wq = i;
 				return ret;
@@ -1249,6 +1286,18 @@ snt_rss_recv(struct snt_rss *r, struct snt_pkt *p, unsigned int timeout_ms)
 	}
 }
 
+int
+snt_rq_recv(struct snt_rq *q, struct snt_pkt *p, unsigned int timeout_ms)
+{
+	return rqs_recv(q, 1, p, timeout_ms);
+}
+
+int
+snt_rss_recv(struct snt_rss *r, struct snt_pkt *p, unsigned int timeout_ms)
+{
+	return rqs_recv(r->rq, r->n, p, timeout_ms);
+}
+
 /* ------------------------------------------------------------------ */
 /* Frames                                                              */
 /* ------------------------------------------------------------------ */
@@ -1258,6 +1307,32 @@ snt_l4_csum_offset(uint8_t proto)
 {
 	return proto == IPPROTO_TCP ? offsetof(struct rte_tcp_hdr, cksum) :
 				      offsetof(struct rte_udp_hdr, dgram_cksum);
+}
+
+uint16_t
+snt_l4_cksum(const uint8_t *frame, bool ipv6, uint32_t l3, uint32_t l4)
+{
+	if (ipv6)
+		return rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)(frame + l3), frame + l4);
+	return rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)(frame + l3), frame + l4);
+}
+
+int
+snt_flow_init(struct snt_flow *f, uint8_t proto, const char *src, uint16_t sport,
+	      const char *dst, uint16_t dport, uint32_t payload, uint8_t seed,
+	      const uint8_t *smac, const uint8_t *dmac)
+{
+	memset(f, 0, sizeof(*f));
+	f->proto = proto;
+	if (snt_parse_ip(src, f->src, &f->ipv6) != 0 || snt_parse_ip(dst, f->dst, &f->ipv6) != 0)
+		return -EINVAL;
+	f->sport = sport;
+	f->dport = dport;
+	f->payload = payload;
+	f->seed = seed;
+	memcpy(f->smac, smac, 6);
+	memcpy(f->dmac, dmac, 6);
+	return 0;
 }
 
 uint32_t
@@ -1361,10 +1436,7 @@ snt_build_frame(uint8_t *buf, uint32_t cap, const struct snt_flow *f,
 		uint16_t v = 0;
 
 		memcpy(ck, &v, 2);
-		if (f->ipv6)
-			v = rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)(buf + l3), buf + l4);
-		else
-			v = rte_ipv4_udptcp_cksum((struct rte_ipv4_hdr *)(buf + l3), buf + l4);
+		v = snt_l4_cksum(buf, f->ipv6, l3, l4);
 		memcpy(ck, &v, 2);
 	}
 	if (l3_off)
@@ -1459,6 +1531,33 @@ snt_run_cunit(void)
 	printf("\n");
 	CU_cleanup_registry();
 	return failed ? 1 : 0;
+}
+
+int
+snt_run_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean, CU_TestInfo *tests)
+{
+	CU_SuiteInfo suites[] = {
+		{ name, init, clean, NULL, NULL, tests },
+		CU_SUITE_INFO_NULL,
+	};
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	if (CU_register_suites(suites) != CUE_SUCCESS) {
+		fprintf(stderr, "CUnit: suite %s: %s\n", name, CU_get_error_msg());
+		CU_cleanup_registry();
+		return 2;
+	}
+	return snt_run_cunit();
+}
+
+int
+snt_rings_freed(void)
+{
+	if (snt_alloc_stats.live == 0)
+		return 0;
+	fprintf(stderr, "allocator: %zu rings not freed after destroy\n", snt_alloc_stats.live);
+	return -1;
 }
 
 const char *

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <CUnit/CUnit.h>
 #include <infiniband/verbs.h>
 #include <infiniband/manadv.h>
 
@@ -197,6 +198,9 @@ void snt_tx_oob_init(const struct snt_sq *s, struct mana_tx_oob *oob, bool long_
 /* Copy len bytes into the staging buffer; returns the address (the buffer
  * is reused cyclically: callers must not keep more than 1 MiB in flight). */
 uint8_t *snt_sq_stage(struct snt_sq *s, const void *data, uint32_t len);
+/* An SGE of len bytes of data copied with snt_sq_stage (the staging
+ * buffer's lkey, §3.2). */
+struct mana_sge snt_sq_sge(struct snt_sq *s, const void *data, uint32_t len);
 /*
  * Write one WQE at head (§3.2): header (num_sgl_entries = n_sge,
  * inline_client_oob_size = oob_dwords), oob_dwords * 4 bytes of OOB, the
@@ -206,8 +210,15 @@ uint8_t *snt_sq_stage(struct snt_sq *s, const void *data, uint32_t len);
  */
 int snt_sq_post(struct snt_sq *s, const void *oob, uint32_t oob_dwords,
 		const struct mana_sge *sge, uint32_t n_sge);
+/* Post one frame: staged in one SGE (snt_sq_sge) behind the default short
+ * OOB of snt_tx_oob_init.  No doorbell.  Returns snt_sq_post's value. */
+int snt_sq_post_frame(struct snt_sq *s, const void *frame, uint32_t len);
 /* Store barrier + SQ doorbell with tail = head * 32 (§2.2, §2.4). */
 void snt_sq_doorbell(struct snt_sq *s);
+/* Ring s (snt_sq_doorbell), assert that the next n CQEs arrive (fatal if
+ * one does not within SNT_TIMEOUT_MS) with type CQE_TX_OKAY, then mark
+ * everything posted as completed. */
+void snt_sq_flush(struct snt_sq *s, unsigned int n);
 /* Store barrier + 32-bit short SQ doorbell at 0x010 (§2.3): bytes added
  * since the previous doorbell.  -ERANGE if the SQ id does not fit 12 bits
  * or the increment 16 bits. */
@@ -290,6 +301,16 @@ int snt_rss_create_ex(struct snt_dev *d, struct snt_rss *r, unsigned int port,
 		      const uint8_t *key, uint32_t buf_size, uint32_t post,
 		      struct ibv_comp_channel *ch);
 void snt_rss_destroy(struct snt_rss *r);
+/*
+ * The usual traffic endpoint of a test on Ethernet port port: send QP s
+ * (sq_wr WRs of max_sge SGEs, CQ of sq_wr entries) created first (it
+ * configures the vPort, §1.9), then RSS QP r of one WQ (rq_wr WRs, CQ of
+ * rq_wr entries, the §7.4 key, 2048-byte buffers, rq_wr WQEs posted).
+ */
+int snt_endpoint_create(struct snt_dev *d, struct snt_sq *s, struct snt_rss *r,
+			unsigned int port, uint32_t sq_wr, uint32_t max_sge, uint32_t rq_wr);
+/* snt_rss_destroy(r), then snt_sq_destroy(s). */
+void snt_endpoint_destroy(struct snt_sq *s, struct snt_rss *r);
 /* Post n one-SGE WQEs of the RQ's buffer size, then ring the RQ doorbell
  * (unless no_db).  Returns n or -ENOSPC. */
 int snt_rq_post(struct snt_rq *q, uint32_t n, bool no_db);
@@ -333,6 +354,16 @@ struct snt_flow {
 	uint8_t seed;			/* payload pattern seed */
 };
 
+/*
+ * Fill f for snt_build_frame: proto, the addresses src and dst (IPv4 or
+ * IPv6 text, f->ipv6 set accordingly), the ports (host order), payload
+ * bytes and pattern seed, source and destination MACs (6 bytes each);
+ * everything else zero (no VLAN).  Returns 0, or -EINVAL if an address
+ * does not parse.
+ */
+int snt_flow_init(struct snt_flow *f, uint8_t proto, const char *src, uint16_t sport,
+		  const char *dst, uint16_t dport, uint32_t payload, uint8_t seed,
+		  const uint8_t *smac, const uint8_t *dmac);
 /* Build a frame for f into buf (cap bytes) with every checksum computed in
  * software (the reference a correct device must produce).  Returns the
  * frame length, or 0 if it does not fit.  *l3_off / *l4_off receive the
@@ -341,6 +372,10 @@ uint32_t snt_build_frame(uint8_t *buf, uint32_t cap, const struct snt_flow *f,
 			 uint32_t *l3_off, uint32_t *l4_off);
 /* Offset of the checksum field inside a TCP or UDP header. */
 uint32_t snt_l4_csum_offset(uint8_t proto);
+/* The TCP/UDP checksum (rte_ipv4_udptcp_cksum or rte_ipv6_udptcp_cksum) of
+ * the frame's L4 segment at offset l4, IP header at l3; the checksum field
+ * takes part as it is in the frame. */
+uint16_t snt_l4_cksum(const uint8_t *frame, bool ipv6, uint32_t l3, uint32_t l4);
 /* Prepare a reference frame for TX checksum offload (§4.2): zero the IPv4
  * header checksum when ip_csum, and when l4_csum put the pseudo-header sum
  * (rte_ipv4/ipv6_phdr_cksum) into the TCP/UDP checksum field. */
@@ -366,6 +401,17 @@ extern const uint8_t snt_rss_key_ms[MANA_RSS_KEY_SIZE];
 /* Run the registered CUnit suites verbosely, print the summary, clean the
  * registry up; returns the process exit status (0 = all passed). */
 int snt_run_cunit(void);
+/*
+ * Register one CUnit suite (name, init and cleanup functions or NULL, the
+ * tests in order ending with CU_TEST_INFO_NULL) in a new registry and run
+ * it with snt_run_cunit().  Returns the process exit status; 2 if the
+ * registry or the suite could not be set up.
+ */
+int snt_run_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
+		  CU_TestInfo *tests);
+/* Suite cleanup check: 0 if every ring the allocator hooks handed out was
+ * freed, else -1 with a message naming how many were not. */
+int snt_rings_freed(void);
 /* Value of "--name value" in argv, or def. */
 const char *snt_arg(int argc, char **argv, const char *name, const char *def);
 

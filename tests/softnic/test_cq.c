@@ -36,19 +36,15 @@ suite_init(void)
 {
 	if (snt_open(&dev, NULL) != 0 || dev.nports < 2)
 		return -1;
-	if (snt_sq_create(&dev, &sq1, 1, 64, 1, 64) != 0 ||
-	    snt_rss_create(&dev, &rss1, 1, 1, 256, 256, NULL, 2048, 256) != 0)
-		return -1;
-	return 0;
+	return snt_endpoint_create(&dev, &sq1, &rss1, 1, 64, 1, 256) == 0 ? 0 : -1;
 }
 
 static int
 suite_clean(void)
 {
-	snt_rss_destroy(&rss1);
-	snt_sq_destroy(&sq1);
+	snt_endpoint_destroy(&sq1, &rss1);
 	snt_close(&dev);
-	return snt_alloc_stats.live == 0 ? 0 : -1;
+	return snt_rings_freed();
 }
 
 static uint32_t
@@ -56,16 +52,8 @@ make_frame(uint8_t *buf, unsigned int to_port, uint8_t seed)
 {
 	struct snt_flow f;
 
-	memset(&f, 0, sizeof(f));
-	f.proto = IPPROTO_UDP;
-	snt_parse_ip("203.0.113.1", f.src, &f.ipv6);
-	snt_parse_ip("203.0.113.2", f.dst, &f.ipv6);
-	f.sport = 1234;
-	f.dport = (uint16_t)(4000 + seed);
-	f.payload = 22;
-	f.seed = seed;
-	memcpy(f.smac, dev.mac[!to_port], 6);
-	memcpy(f.dmac, dev.mac[to_port], 6);
+	snt_flow_init(&f, IPPROTO_UDP, "203.0.113.1", 1234, "203.0.113.2", (uint16_t)(4000 + seed),
+		      22, seed, dev.mac[!to_port], dev.mac[to_port]);
 	return snt_build_frame(buf, 256, &f, NULL, NULL);
 }
 
@@ -75,16 +63,10 @@ post_frames(struct snt_sq *s, unsigned int n, unsigned int to_port)
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		struct mana_tx_oob oob;
-		struct mana_sge sge;
 		uint8_t frame[256];
 		uint32_t len = make_frame(frame, to_port, (uint8_t)i);
 
-		snt_tx_oob_init(s, &oob, false);
-		sge.address = (uintptr_t)snt_sq_stage(s, frame, len);
-		sge.mem_key = s->buf.mr->lkey;
-		sge.size = len;
-		CU_ASSERT_FATAL(snt_sq_post(s, &oob, MANA_OOB_DWORDS_SHORT, &sge, 1) >= 0);
+		CU_ASSERT_FATAL(snt_sq_post_frame(s, frame, len) >= 0);
 	}
 }
 
@@ -233,6 +215,24 @@ roundtrip(struct snt_sq *s, struct snt_rq *q)
 	CU_ASSERT_EQUAL_FATAL(snt_rq_post(q, 1, false), 1);
 }
 
+/* A round trip to the armed q raises exactly one event on ch (epoll ep). */
+static void
+expect_event(int ep, struct ibv_comp_channel *ch, struct snt_rq *q)
+{
+	roundtrip(&sq1, q);
+	CU_ASSERT_EQUAL_FATAL(wait_event(ep, SNT_TIMEOUT_MS), 1);
+	get_event(ch, q);
+}
+
+/* Two round trips to the unarmed q raise no event. */
+static void
+expect_quiet(int ep, struct snt_rq *q)
+{
+	roundtrip(&sq1, q);
+	roundtrip(&sq1, q);
+	CU_ASSERT_EQUAL(wait_event(ep, 0), 0);
+}
+
 static void
 test_completion_channel(void)
 {
@@ -265,23 +265,15 @@ test_completion_channel(void)
 
 	/* 1. Arm through the CQ doorbell (arm bit, tail = head mod 8N). */
 	snt_cq_doorbell(&q->cq, true);
-	roundtrip(&sq1, q);
-	CU_ASSERT_EQUAL_FATAL(wait_event(ep, SNT_TIMEOUT_MS), 1);
-	get_event(ch, q);
+	expect_event(ep, ch, q);
 	/* 2. One-shot: more completions without re-arming raise nothing.
 	 * The second round trip guarantees the device has finished the
 	 * first one, event included. */
-	roundtrip(&sq1, q);
-	roundtrip(&sq1, q);
-	CU_ASSERT_EQUAL(wait_event(ep, 0), 0);
+	expect_quiet(ep, q);
 	/* 3. Arm through ibv_req_notify_cq. */
 	CU_ASSERT_EQUAL_FATAL(ibv_req_notify_cq(q->cq.cq, 0), 0);
-	roundtrip(&sq1, q);
-	CU_ASSERT_EQUAL_FATAL(wait_event(ep, SNT_TIMEOUT_MS), 1);
-	get_event(ch, q);
-	roundtrip(&sq1, q);
-	roundtrip(&sq1, q);
-	CU_ASSERT_EQUAL(wait_event(ep, 0), 0);
+	expect_event(ep, ch, q);
+	expect_quiet(ep, q);
 	/* 4. Arming while an unconsumed CQE sits at the armed position fires
 	 * at once (§6.5 "a CQE exists at or after that position"). */
 	post_frames(&sq1, 1, 0);
@@ -309,22 +301,14 @@ test_completion_channel(void)
 	/* 5. Arming at a position already consumed and nothing new: quiet
 	 * until the next CQE. */
 	snt_cq_doorbell(&q->cq, true);
-	roundtrip(&sq1, q);
-	CU_ASSERT_EQUAL(wait_event(ep, SNT_TIMEOUT_MS), 1);
-	get_event(ch, q);
+	expect_event(ep, ch, q);
 	/* An unarmed CQ doorbell (progress only) arms nothing. */
 	snt_cq_doorbell(&q->cq, false);
-	roundtrip(&sq1, q);
-	roundtrip(&sq1, q);
-	CU_ASSERT_EQUAL(wait_event(ep, 0), 0);
+	expect_quiet(ep, q);
 	/* 6. Arm through the 32-bit short CQ doorbell (§2.3, arm bit 31). */
 	CU_ASSERT_EQUAL_FATAL(snt_cq_doorbell_short(&q->cq, true), 0);
-	roundtrip(&sq1, q);
-	CU_ASSERT_EQUAL(wait_event(ep, SNT_TIMEOUT_MS), 1);
-	get_event(ch, q);
-	roundtrip(&sq1, q);
-	roundtrip(&sq1, q);
-	CU_ASSERT_EQUAL(wait_event(ep, 0), 0);
+	expect_event(ep, ch, q);
+	expect_quiet(ep, q);
 
 	snt_rss_destroy(&r0);
 	snt_sq_destroy(&s0);
@@ -396,12 +380,7 @@ test_faults(void)
 	CU_ASSERT_EQUAL_FATAL(snt_counter_any(0, 1, ctr_drop, &before, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(snt_ctlf("fault 0 1 drop 2"), 0);
 	post_frames(&s, 3, 1);
-	snt_sq_doorbell(&s);
-	for (i = 0; i < 3; i++) {
-		CU_ASSERT_EQUAL_FATAL(snt_cq_wait(&s.cq, &c, SNT_TIMEOUT_MS), 1);
-		CU_ASSERT_EQUAL(c.hdr.cqe_type, MANA_CQE_TX_OKAY);
-	}
-	snt_sq_all_done(&s);
+	snt_sq_flush(&s, 3);
 	CU_ASSERT_EQUAL_FATAL(snt_rss_recv(&rss1, &p, SNT_TIMEOUT_MS), 1);
 	CU_ASSERT_EQUAL(memcmp(p.data, frame, p.len), 0);	/* seed 2 again */
 	CU_ASSERT_EQUAL(snt_rq_post(&rss1.rq[0], 1, false), 1);
@@ -421,24 +400,17 @@ test_faults(void)
 	snt_sq_destroy(&s);
 }
 
+static CU_TestInfo tests[] = {
+	{ "6.4 CQ overflow detected (counter + owner bits)", test_overflow_detected },
+	{ "6.4 no false overflow / stall over 10 wraps", test_no_false_overflow },
+	{ "6.5 completion channel: arm, epoll, one-shot", test_completion_channel },
+	{ "fault owner-corrupt seen as overflow", test_owner_corrupt_fault },
+	{ "faults: tx-error, drop, delay", test_faults },
+	CU_TEST_INFO_NULL,
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("softnic-cq", suite_init, suite_clean);
-	if (s == NULL ||
-	    !CU_add_test(s, "6.4 CQ overflow detected (counter + owner bits)",
-			 test_overflow_detected) ||
-	    !CU_add_test(s, "6.4 no false overflow / stall over 10 wraps", test_no_false_overflow) ||
-	    !CU_add_test(s, "6.5 completion channel: arm, epoll, one-shot",
-			 test_completion_channel) ||
-	    !CU_add_test(s, "fault owner-corrupt seen as overflow", test_owner_corrupt_fault) ||
-	    !CU_add_test(s, "faults: tx-error, drop, delay", test_faults)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	return snt_run_cunit();
+	return snt_run_suite("softnic-cq", suite_init, suite_clean, tests);
 }

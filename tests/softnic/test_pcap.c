@@ -39,21 +39,11 @@ static bool in_vlan[N_IN];
 static void
 flow(struct snt_flow *f, bool ipv6, uint8_t proto, uint32_t payload, uint8_t seed)
 {
-	memset(f, 0, sizeof(*f));
-	f->proto = proto;
-	if (ipv6) {
-		snt_parse_ip("fd00::1", f->src, &f->ipv6);
-		snt_parse_ip("fd00::2", f->dst, &f->ipv6);
-	} else {
-		snt_parse_ip("172.16.0.1", f->src, &f->ipv6);
-		snt_parse_ip("172.16.0.2", f->dst, &f->ipv6);
-	}
-	f->sport = 7000 + seed;
-	f->dport = 8000;
-	f->payload = payload;
-	f->seed = seed;
-	memcpy(f->smac, (const uint8_t[]){ 0x02, 0, 0, 0, 0, 0x99 }, 6);
-	memcpy(f->dmac, (const uint8_t[]){ 0x00, 0x15, 0x5d, 0, 0, 0x01 }, 6);
+	static const uint8_t smac[6] = { 0x02, 0, 0, 0, 0, 0x99 };
+	static const uint8_t dmac[6] = { 0x00, 0x15, 0x5d, 0, 0, 0x01 };
+
+	snt_flow_init(f, proto, ipv6 ? "fd00::1" : "172.16.0.1", (uint16_t)(7000 + seed),
+		      ipv6 ? "fd00::2" : "172.16.0.2", 8000, payload, seed, smac, dmac);
 }
 
 /* Write IN with libpcap (before the device exists). */
@@ -99,10 +89,7 @@ write_input(void)
 static int
 suite_init(void)
 {
-	if (snt_open(&dev, NULL) != 0)
-		return -1;
-	if (snt_sq_create(&dev, &sq, 0, 64, 4, 64) != 0 ||
-	    snt_rss_create(&dev, &rss, 0, 1, 64, 64, NULL, 2048, 64) != 0)
+	if (snt_open(&dev, NULL) != 0 || snt_endpoint_create(&dev, &sq, &rss, 0, 64, 4, 64) != 0)
 		return -1;
 	return 0;
 }
@@ -110,10 +97,9 @@ suite_init(void)
 static int
 suite_clean(void)
 {
-	snt_rss_destroy(&rss);
-	snt_sq_destroy(&sq);
+	snt_endpoint_destroy(&sq, &rss);
 	snt_close(&dev);
-	return snt_alloc_stats.live == 0 ? 0 : -1;
+	return snt_rings_freed();
 }
 
 static void
@@ -214,9 +200,7 @@ test_tx_capture(void)
 		uint32_t cut[3] = { 14, 100, want_len[3] - 114 }, pos = 0, i;
 
 		for (i = 0; i < 3; i++) {
-			sge[i].address = (uintptr_t)snt_sq_stage(&sq, want[3] + pos, cut[i]);
-			sge[i].mem_key = sq.buf.mr->lkey;
-			sge[i].size = cut[i];
+			sge[i] = snt_sq_sge(&sq, want[3] + pos, cut[i]);
 			pos += cut[i];
 		}
 		snt_tx_oob_init(&sq, &oob, false);
@@ -246,11 +230,15 @@ test_tx_capture(void)
 	pcap_close(pc);
 }
 
+static CU_TestInfo tests[] = {
+	{ "pcap wire: RX replays a capture", test_rx_replay },
+	{ "pcap wire: TX capture, exact bytes (VLAN insert)", test_tx_capture },
+	CU_TEST_INFO_NULL,
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
-
 	in_path = snt_arg(argc, argv, "--in", NULL);
 	out_path = snt_arg(argc, argv, "--out", NULL);
 	if (in_path == NULL || out_path == NULL) {
@@ -261,15 +249,5 @@ main(int argc, char **argv)
 	unlink(out_path);
 	if (write_input() != 0)
 		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("softnic-pcap", suite_init, suite_clean);
-	if (s == NULL ||
-	    !CU_add_test(s, "pcap wire: RX replays a capture", test_rx_replay) ||
-	    !CU_add_test(s, "pcap wire: TX capture, exact bytes (VLAN insert)",
-			 test_tx_capture)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	return snt_run_cunit();
+	return snt_run_suite("softnic-pcap", suite_init, suite_clean, tests);
 }

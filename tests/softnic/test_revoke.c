@@ -38,16 +38,8 @@ make_frame(uint8_t *buf, uint8_t seed)
 {
 	struct snt_flow f;
 
-	memset(&f, 0, sizeof(f));
-	f.proto = IPPROTO_UDP;
-	snt_parse_ip("192.0.2.1", f.src, &f.ipv6);
-	snt_parse_ip("192.0.2.2", f.dst, &f.ipv6);
-	f.sport = 5000;
-	f.dport = (uint16_t)(6000 + seed);
-	f.payload = 30;
-	f.seed = seed;
-	memcpy(f.smac, dev.mac[0], 6);
-	memcpy(f.dmac, dev.mac[1], 6);
+	snt_flow_init(&f, IPPROTO_UDP, "192.0.2.1", 5000, "192.0.2.2", (uint16_t)(6000 + seed), 30,
+		      seed, dev.mac[0], dev.mac[1]);
 	return snt_build_frame(buf, 256, &f, NULL, NULL);
 }
 
@@ -115,30 +107,36 @@ suite_init(void)
 static int
 suite_clean(void)
 {
-	if (snt_alloc_stats.live != 0) {
-		fprintf(stderr, "%zu rings not freed\n", snt_alloc_stats.live);
-		return -1;
+	return snt_rings_freed();
+}
+
+/* The ids of two SQs, their CQs and the WQs and CQs of an RSS QP (at most
+ * 16): stored in ids, their number returned. */
+static unsigned int
+queue_ids(uint32_t *ids, const struct snt_sq *s0, const struct snt_sq *s1,
+	  const struct snt_rss *r)
+{
+	unsigned int n = 0, i;
+
+	ids[n++] = s0->dv.sq_id;
+	ids[n++] = s1->dv.sq_id;
+	ids[n++] = s0->cq.dv.cq_id;
+	ids[n++] = s1->cq.dv.cq_id;
+	for (i = 0; i < r->n; i++) {
+		ids[n++] = r->rq[i].dv.wq_id;
+		ids[n++] = r->rq[i].cq.dv.cq_id;
 	}
-	return 0;
+	return n;
 }
 
 static void
 test_before(void)
 {
-	unsigned int i;
-
 	check_traffic(&sq0, &rss1, 1);
 	CU_ASSERT_NOT_EQUAL(pci_addr[0], '\0');
 	CU_ASSERT_TRUE(pci_dir_exists());
 	CU_ASSERT_EQUAL(count_devices(), 1);
-	old_ids[n_old_ids++] = sq0.dv.sq_id;
-	old_ids[n_old_ids++] = sq1.dv.sq_id;
-	old_ids[n_old_ids++] = sq0.cq.dv.cq_id;
-	old_ids[n_old_ids++] = sq1.cq.dv.cq_id;
-	for (i = 0; i < rss1.n; i++) {
-		old_ids[n_old_ids++] = rss1.rq[i].dv.wq_id;
-		old_ids[n_old_ids++] = rss1.rq[i].cq.dv.cq_id;
-	}
+	n_old_ids = queue_ids(old_ids, &sq0, &sq1, &rss1);
 }
 
 /* Next async event within the bounded wait (async_fd is non-blocking). */
@@ -157,13 +155,29 @@ next_async_event(struct ibv_async_event *ev)
 	}
 }
 
+/* "link 0 0 <state>" on the control socket raises the async event type for
+ * IB port 1, which then reports port state st. */
+static void
+link_event(const char *state, enum ibv_event_type type, enum ibv_port_state st)
+{
+	struct ibv_async_event ev;
+	struct ibv_port_attr pa;
+
+	CU_ASSERT_EQUAL_FATAL(snt_ctlf("link 0 0 %s", state), 0);
+	CU_ASSERT_EQUAL_FATAL(next_async_event(&ev), 0);
+	CU_ASSERT_EQUAL(ev.event_type, type);
+	CU_ASSERT_EQUAL(ev.element.port_num, 1);
+	ibv_ack_async_event(&ev);
+	CU_ASSERT_EQUAL(ibv_query_port(dev.ctx, 1, &pa), 0);
+	CU_ASSERT_EQUAL(pa.state, st);
+}
+
 /* Link down/up on the control socket: PORT_ERR / PORT_ACTIVE events,
  * ibv_query_port state, TX dropped with a counter while down. */
 static void
 test_link_state(void)
 {
 	static const char *const ctr_link[] = { "tx_drop_link_down", NULL };
-	struct ibv_async_event ev;
 	struct ibv_port_attr pa;
 	uint64_t before = 0, after = 0;
 	uint8_t frame[256];
@@ -173,13 +187,7 @@ test_link_state(void)
 	fl = fcntl(dev.ctx->async_fd, F_GETFL);
 	CU_ASSERT_FATAL(fl >= 0 && fcntl(dev.ctx->async_fd, F_SETFL, fl | O_NONBLOCK) == 0);
 	CU_ASSERT_EQUAL_FATAL(snt_counter_any(0, 0, ctr_link, &before, NULL), 0);
-	CU_ASSERT_EQUAL_FATAL(snt_ctlf("link 0 0 down"), 0);
-	CU_ASSERT_EQUAL_FATAL(next_async_event(&ev), 0);
-	CU_ASSERT_EQUAL(ev.event_type, IBV_EVENT_PORT_ERR);
-	CU_ASSERT_EQUAL(ev.element.port_num, 1);
-	ibv_ack_async_event(&ev);
-	CU_ASSERT_EQUAL(ibv_query_port(dev.ctx, 1, &pa), 0);
-	CU_ASSERT_EQUAL(pa.state, IBV_PORT_DOWN);
+	link_event("down", IBV_EVENT_PORT_ERR, IBV_PORT_DOWN);
 	CU_ASSERT_EQUAL(ibv_query_port(dev.ctx, 2, &pa), 0);
 	CU_ASSERT_EQUAL(pa.state, IBV_PORT_ACTIVE);
 	/* A frame sent while down completes but never reaches the wire. */
@@ -187,13 +195,7 @@ test_link_state(void)
 	CU_ASSERT_EQUAL(snt_sq_send(&sq0, frame, len, NULL, false, NULL), MANA_CQE_TX_OKAY);
 	CU_ASSERT_EQUAL(snt_counter_any(0, 0, ctr_link, &after, NULL), 0);
 	CU_ASSERT_EQUAL(after, before + 1);
-	CU_ASSERT_EQUAL_FATAL(snt_ctlf("link 0 0 up"), 0);
-	CU_ASSERT_EQUAL_FATAL(next_async_event(&ev), 0);
-	CU_ASSERT_EQUAL(ev.event_type, IBV_EVENT_PORT_ACTIVE);
-	CU_ASSERT_EQUAL(ev.element.port_num, 1);
-	ibv_ack_async_event(&ev);
-	CU_ASSERT_EQUAL(ibv_query_port(dev.ctx, 1, &pa), 0);
-	CU_ASSERT_EQUAL(pa.state, IBV_PORT_ACTIVE);
+	link_event("up", IBV_EVENT_PORT_ACTIVE, IBV_PORT_ACTIVE);
 	/* The next frame on the wire is this one, not the dropped one. */
 	check_traffic(&sq0, &rss1, 10);
 }
@@ -205,8 +207,6 @@ test_revoke(void)
 	struct epoll_event eev;
 	struct ibv_device_attr a;
 	struct ibv_port_attr pa;
-	struct mana_tx_oob oob;
-	struct mana_sge sge;
 	uint8_t frame[256];
 	uint32_t len;
 	int ep, fl, n;
@@ -283,11 +283,7 @@ test_revoke(void)
 	/* A doorbell on the dead queues: must have no effect (checked after
 	 * restore: this frame never reaches the wire, no CQE appears). */
 	len = make_frame(frame, 2);
-	snt_tx_oob_init(&sq0, &oob, false);
-	sge.address = (uintptr_t)snt_sq_stage(&sq0, frame, len);
-	sge.mem_key = sq0.buf.mr->lkey;
-	sge.size = len;
-	CU_ASSERT(snt_sq_post(&sq0, &oob, MANA_OOB_DWORDS_SHORT, &sge, 1) >= 0);
+	CU_ASSERT(snt_sq_post_frame(&sq0, frame, len) >= 0);
 	snt_sq_doorbell(&sq0);
 	snt_rq_doorbell(&rss1.rq[0]);
 	snt_cq_doorbell(&sq0.cq, true);
@@ -315,14 +311,7 @@ test_restore(void)
 	CU_ASSERT_EQUAL_FATAL(snt_sq_create(&d2, &n0, 0, 64, 1, 64), 0);
 	CU_ASSERT_EQUAL_FATAL(snt_sq_create(&d2, &n1, 1, 64, 1, 64), 0);
 	CU_ASSERT_EQUAL_FATAL(snt_rss_create(&d2, &nr, 1, 2, 64, 64, NULL, 2048, 64), 0);
-	new_ids[n_new++] = n0.dv.sq_id;
-	new_ids[n_new++] = n1.dv.sq_id;
-	new_ids[n_new++] = n0.cq.dv.cq_id;
-	new_ids[n_new++] = n1.cq.dv.cq_id;
-	for (i = 0; i < nr.n; i++) {
-		new_ids[n_new++] = nr.rq[i].dv.wq_id;
-		new_ids[n_new++] = nr.rq[i].cq.dv.cq_id;
-	}
+	n_new = queue_ids(new_ids, &n0, &n1, &nr);
 	for (i = 0; i < n_new; i++)
 		for (j = 0; j < n_old_ids; j++)
 			if (new_ids[i] == old_ids[j]) {
@@ -377,22 +366,17 @@ test_destroy_dead(void)
 	snt_close(&dev);
 }
 
+static CU_TestInfo tests[] = {
+	{ "traffic before revoke", test_before },
+	{ "link down/up: PORT_ERR/PORT_ACTIVE, TX dropped", test_link_state },
+	{ "9 revoke: DEVICE_FATAL, EIO, device gone", test_revoke },
+	{ "9 restore: new context, new ids, old stays dead", test_restore },
+	{ "9 destroy calls on the dead context", test_destroy_dead },
+	CU_TEST_INFO_NULL,
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("softnic-revoke", suite_init, suite_clean);
-	if (s == NULL ||
-	    !CU_add_test(s, "traffic before revoke", test_before) ||
-	    !CU_add_test(s, "link down/up: PORT_ERR/PORT_ACTIVE, TX dropped", test_link_state) ||
-	    !CU_add_test(s, "9 revoke: DEVICE_FATAL, EIO, device gone", test_revoke) ||
-	    !CU_add_test(s, "9 restore: new context, new ids, old stays dead", test_restore) ||
-	    !CU_add_test(s, "9 destroy calls on the dead context", test_destroy_dead)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	return snt_run_cunit();
+	return snt_run_suite("softnic-revoke", suite_init, suite_clean, tests);
 }

@@ -59,64 +59,30 @@ suite_clean(void)
 	snt_sq_destroy(&sq1);
 	snt_sq_destroy(&sq0);
 	snt_close(&dev);
-	return snt_alloc_stats.live == 0 ? 0 : -1;
+	return snt_rings_freed();
 }
 
 static void
 flow_init(struct snt_flow *f, unsigned int to_port, bool ipv6, uint8_t proto,
 	  uint32_t payload, uint8_t seed)
 {
-	memset(f, 0, sizeof(*f));
-	f->proto = proto;
-	if (ipv6) {
-		snt_parse_ip("2001:db8:1::1", f->src, &f->ipv6);
-		snt_parse_ip("2001:db8:2::2", f->dst, &f->ipv6);
-	} else {
-		snt_parse_ip("10.1.2.3", f->src, &f->ipv6);
-		snt_parse_ip("10.4.5.6", f->dst, &f->ipv6);
-	}
-	f->sport = 1000 + seed;
-	f->dport = 80;
-	f->payload = payload;
-	f->seed = seed;
-	memcpy(f->smac, dev.mac[!to_port], 6);
-	memcpy(f->dmac, dev.mac[to_port], 6);
+	snt_flow_init(f, proto, ipv6 ? "2001:db8:1::1" : "10.1.2.3", (uint16_t)(1000 + seed),
+		      ipv6 ? "2001:db8:2::2" : "10.4.5.6", 80, payload, seed, dev.mac[!to_port],
+		      dev.mac[to_port]);
 }
 
 /* Post a frame on s without doorbell. */
 static void
 post_frame(struct snt_sq *s, const uint8_t *frame, uint32_t len)
 {
-	struct mana_tx_oob oob;
-	struct mana_sge sge;
-
-	snt_tx_oob_init(s, &oob, false);
-	sge.address = (uintptr_t)snt_sq_stage(s, frame, len);
-	sge.mem_key = s->buf.mr->lkey;
-	sge.size = len;
-	CU_ASSERT_FATAL(snt_sq_post(s, &oob, MANA_OOB_DWORDS_SHORT, &sge, 1) >= 0);
-}
-
-/* Ring s and collect n TX_OKAY completions. */
-static void
-flush_tx(struct snt_sq *s, unsigned int n)
-{
-	struct mana_cqe c;
-	unsigned int i;
-
-	snt_sq_doorbell(s);
-	for (i = 0; i < n; i++) {
-		CU_ASSERT_EQUAL_FATAL(snt_cq_wait(&s->cq, &c, SNT_TIMEOUT_MS), 1);
-		CU_ASSERT_EQUAL(c.hdr.cqe_type, MANA_CQE_TX_OKAY);
-	}
-	snt_sq_all_done(s);
+	CU_ASSERT_FATAL(snt_sq_post_frame(s, frame, len) >= 0);
 }
 
 static void
 send_frame(struct snt_sq *s, const uint8_t *frame, uint32_t len)
 {
 	post_frame(s, frame, len);
-	flush_tx(s, 1);
+	snt_sq_flush(s, 1);
 }
 
 /* Receive on rss1 (any WQ), copy the data, re-post one WQE on that WQ. */
@@ -250,7 +216,7 @@ test_queue_selection(void)
 			post_frame(&sq0, frame, snt_build_frame(frame, sizeof(frame), &f,
 								 NULL, NULL));
 		}
-		flush_tx(&sq0, BATCH);
+		snt_sq_flush(&sq0, BATCH);
 		for (i = 0; i < BATCH; i++) {
 			uint8_t got[2048];
 			struct snt_flow f;
@@ -469,7 +435,7 @@ run_coalesce(const unsigned int *variants, unsigned int n, const unsigned int *g
 		len[i] = coalesce_frame(frames[i], variants[i], i, &plain[i]);
 		post_frame(&sq0, frames[i], len[i]);
 	}
-	flush_tx(&sq0, n);
+	snt_sq_flush(&sq0, n);
 	for (i = 0; i < n; i++) {
 		uint8_t got[2048];
 		struct snt_pkt p;
@@ -734,28 +700,23 @@ test_no_wqe_drop(void)
 	CU_ASSERT_EQUAL(after, before + 3);
 }
 
+static CU_TestInfo tests[] = {
+	{ "7.4 Toeplitz: 16 vectors (hash, type, WQ)", test_toeplitz_vectors },
+	{ "7.1 queue selection via 64-entry table", test_queue_selection },
+	{ "7.1 default RX object (non-IP, RSS off)", test_default_rx_object },
+	{ "5.6 VLAN strip", test_vlan_strip },
+	{ "5.6 checksum validation bits", test_rx_checksum_flags },
+	{ "5.4 coalescing", test_coalescing },
+	{ "5.3 truncation and scatter", test_truncation },
+	{ "5.5 rx_wqe_offset + 6.3 RX owner bits", test_rx_wqe_offset },
+	{ "10 drop + counter without RX WQE", test_no_wqe_drop },
+	CU_TEST_INFO_NULL,
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
-
 	coalesce = strcmp(snt_arg(argc, argv, "--coalesce", "on"), "off") != 0;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite(coalesce ? "softnic-rx (coalescing on)" : "softnic-rx (coalescing off)",
-			 suite_init, suite_clean);
-	if (s == NULL ||
-	    !CU_add_test(s, "7.4 Toeplitz: 16 vectors (hash, type, WQ)", test_toeplitz_vectors) ||
-	    !CU_add_test(s, "7.1 queue selection via 64-entry table", test_queue_selection) ||
-	    !CU_add_test(s, "7.1 default RX object (non-IP, RSS off)", test_default_rx_object) ||
-	    !CU_add_test(s, "5.6 VLAN strip", test_vlan_strip) ||
-	    !CU_add_test(s, "5.6 checksum validation bits", test_rx_checksum_flags) ||
-	    !CU_add_test(s, "5.4 coalescing", test_coalescing) ||
-	    !CU_add_test(s, "5.3 truncation and scatter", test_truncation) ||
-	    !CU_add_test(s, "5.5 rx_wqe_offset + 6.3 RX owner bits", test_rx_wqe_offset) ||
-	    !CU_add_test(s, "10 drop + counter without RX WQE", test_no_wqe_drop)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	return snt_run_cunit();
+	return snt_run_suite(coalesce ? "softnic-rx (coalescing on)" :
+			     "softnic-rx (coalescing off)", suite_init, suite_clean, tests);
 }

@@ -137,17 +137,13 @@ suite_init(void)
 	    run("ip -n %s link set %s up", netns, tapif) != 0 ||
 	    run("ip -n %s link set lo up", netns) != 0)
 		return -1;
-	if (snt_sq_create(&dev, &sq, 0, 64, 1, 64) != 0 ||
-	    snt_rss_create(&dev, &rss, 0, 1, 64, 64, NULL, 2048, 64) != 0)
-		return -1;
-	return 0;
+	return snt_endpoint_create(&dev, &sq, &rss, 0, 64, 1, 64) == 0 ? 0 : -1;
 }
 
 static int
 suite_clean(void)
 {
-	snt_rss_destroy(&rss);
-	snt_sq_destroy(&sq);
+	snt_endpoint_destroy(&sq, &rss);
 	snt_close(&dev);
 	cleanup_ns();
 	return 0;
@@ -297,10 +293,14 @@ test_ping_from_namespace(void)
 	CU_ASSERT_EQUAL(c.echo_rep, PINGS);
 }
 
+static CU_TestInfo tests[] = {
+	{ "TAP wire: ping from a namespace answered over verbs", test_ping_from_namespace },
+	CU_TEST_INFO_NULL,
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
 	int rc;
 
 	snprintf(netns, sizeof(netns), "%s",
@@ -310,16 +310,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGSEGV, on_signal);
 	signal(SIGABRT, on_signal);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("softnic-tap", suite_init, suite_clean);
-	if (s == NULL ||
-	    !CU_add_test(s, "TAP wire: ping from a namespace answered over verbs",
-			 test_ping_from_namespace)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	rc = snt_run_cunit();
+	rc = snt_run_suite("softnic-tap", suite_init, suite_clean, tests);
 	cleanup_ns();
 	return rc;
 }

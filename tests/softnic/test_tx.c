@@ -67,8 +67,7 @@ suite_init(void)
 	}
 	read_mtu();
 	if (snt_sq_create(&dev, &sq0, 0, 32, 4, 32) != 0 ||
-	    snt_sq_create(&dev, &sq1, 1, 32, 4, 32) != 0 ||
-	    snt_rss_create(&dev, &rss1, 1, 1, 256, 256, NULL, 2048, 256) != 0)
+	    snt_endpoint_create(&dev, &sq1, &rss1, 1, 32, 4, 256) != 0)
 		return -1;
 	return 0;
 }
@@ -76,16 +75,10 @@ suite_init(void)
 static int
 suite_clean(void)
 {
-	snt_rss_destroy(&rss1);
-	snt_sq_destroy(&sq1);
+	snt_endpoint_destroy(&sq1, &rss1);
 	snt_sq_destroy(&sq0);
 	snt_close(&dev);
-	if (snt_alloc_stats.live != 0) {
-		fprintf(stderr, "allocator: %zu rings not freed after destroy\n",
-			snt_alloc_stats.live);
-		return -1;
-	}
-	return 0;
+	return snt_rings_freed();
 }
 
 /* Receive one frame on port 1 (bounded wait), copy it, re-post the WQE.
@@ -120,22 +113,9 @@ rx1(uint8_t *out, uint32_t cap, struct snt_pkt *pkt)
 static void
 flow_init(struct snt_flow *f, bool ipv6, uint8_t proto, uint32_t payload, uint8_t seed)
 {
-	memset(f, 0, sizeof(*f));
-	f->ipv6 = ipv6;
-	f->proto = proto;
-	if (ipv6) {
-		snt_parse_ip("2001:db8::10", f->src, &f->ipv6);
-		snt_parse_ip("2001:db8::20", f->dst, &f->ipv6);
-	} else {
-		snt_parse_ip("192.0.2.10", f->src, &f->ipv6);
-		snt_parse_ip("198.51.100.20", f->dst, &f->ipv6);
-	}
-	f->sport = 40000 + seed;
-	f->dport = 5001;
-	f->payload = payload;
-	f->seed = seed;
-	memcpy(f->smac, dev.mac[0], 6);
-	memcpy(f->dmac, dev.mac[1], 6);
+	snt_flow_init(f, proto, ipv6 ? "2001:db8::10" : "192.0.2.10", (uint16_t)(40000 + seed),
+		      ipv6 ? "2001:db8::20" : "198.51.100.20", 5001, payload, seed, dev.mac[0],
+		      dev.mac[1]);
 }
 
 /* Send a plain frame (short OOB, no offload) and check it arrives intact. */
@@ -165,8 +145,6 @@ static void
 post_fillers(unsigned int n)
 {
 	uint8_t frame[128], got[2048];
-	struct mana_tx_oob oob;
-	struct mana_cqe c;
 	unsigned int i;
 
 	while (n) {
@@ -174,23 +152,13 @@ post_fillers(unsigned int n)
 
 		for (i = 0; i < batch; i++) {
 			struct snt_flow f;
-			struct mana_sge sge;
 			uint32_t len;
 
 			flow_init(&f, false, IPPROTO_UDP, 20, (uint8_t)i);
 			len = snt_build_frame(frame, sizeof(frame), &f, NULL, NULL);
-			snt_tx_oob_init(&sq0, &oob, false);
-			sge.address = (uintptr_t)snt_sq_stage(&sq0, frame, len);
-			sge.mem_key = sq0.buf.mr->lkey;
-			sge.size = len;
-			CU_ASSERT_FATAL(snt_sq_post(&sq0, &oob, MANA_OOB_DWORDS_SHORT, &sge, 1) >= 0);
+			CU_ASSERT_FATAL(snt_sq_post_frame(&sq0, frame, len) >= 0);
 		}
-		snt_sq_doorbell(&sq0);
-		for (i = 0; i < batch; i++) {
-			CU_ASSERT_EQUAL_FATAL(snt_cq_wait(&sq0.cq, &c, SNT_TIMEOUT_MS), 1);
-			CU_ASSERT_EQUAL(c.hdr.cqe_type, MANA_CQE_TX_OKAY);
-		}
-		snt_sq_all_done(&sq0);
+		snt_sq_flush(&sq0, batch);
 		for (i = 0; i < batch; i++)
 			CU_ASSERT_FATAL(rx1(got, sizeof(got), NULL) > 0);
 		n -= batch;
@@ -233,9 +201,7 @@ test_worked_example(void)
 	oob.s.is_outer_ipv4 = 1;
 	oob.s.comp_tcp_csum = 1;
 	oob.s.trans_off = 34;
-	sge.address = (uintptr_t)snt_sq_stage(&sq0, posted, len);
-	sge.mem_key = sq0.buf.mr->lkey;
-	sge.size = len;
+	sge = snt_sq_sge(&sq0, posted, len);
 	off = snt_sq_post(&sq0, &oob, MANA_OOB_DWORDS_SHORT, &sge, 1);
 	CU_ASSERT_EQUAL_FATAL(off, 160);
 	CU_ASSERT_EQUAL(sq0.head, 6);
@@ -319,9 +285,7 @@ send_segmented(uint32_t oob_dwords, const uint32_t *seglen, unsigned int nseg,
 	len = snt_build_frame(ref, sizeof(ref), &f, NULL, NULL);
 	CU_ASSERT_EQUAL_FATAL(len, total);
 	for (i = 0; i < nseg; i++) {
-		sge[i].address = (uintptr_t)snt_sq_stage(&sq0, ref + pos, seglen[i]);
-		sge[i].mem_key = sq0.buf.mr->lkey;
-		sge[i].size = seglen[i];
+		sge[i] = snt_sq_sge(&sq0, ref + pos, seglen[i]);
 		pos += seglen[i];
 	}
 	snt_tx_oob_init(&sq0, &oob, oob_dwords == MANA_OOB_DWORDS_LONG);
@@ -388,15 +352,9 @@ make_udp_sum_ffff(uint8_t *frame, const struct snt_flow *f, uint32_t l3, uint32_
 
 	memcpy(payload, &zero, 2);
 	memcpy(ck, &zero, 2);
-	if (f->ipv6)
-		c0 = rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)(frame + l3), frame + l4);
-	else
-		c0 = rte_ipv4_udptcp_cksum((struct rte_ipv4_hdr *)(frame + l3), frame + l4);
+	c0 = snt_l4_cksum(frame, f->ipv6, l3, l4);
 	memcpy(payload, &c0, 2);
-	if (f->ipv6)
-		c1 = rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)(frame + l3), frame + l4);
-	else
-		c1 = rte_ipv4_udptcp_cksum((struct rte_ipv4_hdr *)(frame + l3), frame + l4);
+	c1 = snt_l4_cksum(frame, f->ipv6, l3, l4);
 	CU_ASSERT_EQUAL(c1, 0xFFFF);
 	memcpy(ck, &c1, 2);
 }
@@ -599,9 +557,9 @@ post_one(uint8_t seed, bool suppress, bool bad_lkey, uint8_t *ref, uint32_t *len
 	*len = snt_build_frame(ref, 256, &f, NULL, NULL);
 	snt_tx_oob_init(&sq0, &oob, false);
 	oob.s.suppress_txcqe_gen = suppress;
-	sge.address = (uintptr_t)snt_sq_stage(&sq0, ref, *len);
-	sge.mem_key = bad_lkey ? (sq0.buf.mr->lkey ^ 0x5A5A5A) : sq0.buf.mr->lkey;
-	sge.size = *len;
+	sge = snt_sq_sge(&sq0, ref, *len);
+	if (bad_lkey)
+		sge.mem_key ^= 0x5A5A5A;
 	CU_ASSERT_FATAL(snt_sq_post(&sq0, &oob, MANA_OOB_DWORDS_SHORT, &sge, 1) >= 0);
 }
 
@@ -717,8 +675,7 @@ test_bad_lkey(void)
 
 	flow_init(&f, false, IPPROTO_UDP, 40, 0x21);
 	len = snt_build_frame(frame, sizeof(frame), &f, NULL, NULL);
-	sge.address = (uintptr_t)snt_sq_stage(&sq0, frame, len);
-	sge.size = len;
+	sge = snt_sq_sge(&sq0, frame, len);
 	/* An lkey nobody registered. */
 	sge.mem_key = sq0.buf.mr->lkey ^ 0x00ABCDEF;
 	expect_sge_error(&sge, 1, "unknown lkey");
@@ -772,9 +729,7 @@ test_sge_out_of_range(void)
 	sge[0].size = len;
 	expect_sge_error(sge, 1, "SGE wrapping the address space");
 	/* First SGE fine, second out of range: whole WQE fails, nothing sent. */
-	sge[0].address = (uintptr_t)snt_sq_stage(&sq0, frame, 20);
-	sge[0].mem_key = sq0.buf.mr->lkey;
-	sge[0].size = 20;
+	sge[0] = snt_sq_sge(&sq0, frame, 20);
 	sge[1].address = (uintptr_t)(mr_end - 8);
 	sge[1].mem_key = sq0.buf.mr->lkey;
 	sge[1].size = len - 20;
@@ -812,9 +767,7 @@ expect_tx_error(const struct mana_tx_oob *oob, uint32_t oob_dwords,
 	struct mana_sge sge;
 	struct mana_cqe c;
 
-	sge.address = (uintptr_t)snt_sq_stage(&sq0, frame, len);
-	sge.mem_key = sq0.buf.mr->lkey;
-	sge.size = len;
+	sge = snt_sq_sge(&sq0, frame, len);
 	CU_ASSERT_FATAL(snt_sq_post(&sq0, oob, oob_dwords, &sge, 1) >= 0);
 	snt_sq_doorbell(&sq0);
 	CU_ASSERT_EQUAL_FATAL(snt_cq_wait(&sq0.cq, &c, SNT_TIMEOUT_MS), 1);
@@ -899,17 +852,11 @@ test_short_doorbells(void)
 	CU_ASSERT_FATAL(q->dv.wq_id <= MANA_SHORT_DB_QUEUE_ID_MAX);
 	/* SQ: three WQEs (96 bytes) announced by one short doorbell. */
 	for (i = 0; i < 3; i++) {
-		struct mana_tx_oob oob;
-		struct mana_sge sge;
 		struct snt_flow f;
 
 		flow_init(&f, false, IPPROTO_UDP, 25 + i, (uint8_t)(0x60 + i));
 		len[i] = snt_build_frame(frames[i], sizeof(frames[i]), &f, NULL, NULL);
-		snt_tx_oob_init(&sq0, &oob, false);
-		sge.address = (uintptr_t)snt_sq_stage(&sq0, frames[i], len[i]);
-		sge.mem_key = sq0.buf.mr->lkey;
-		sge.size = len[i];
-		CU_ASSERT_FATAL(snt_sq_post(&sq0, &oob, MANA_OOB_DWORDS_SHORT, &sge, 1) >= 0);
+		CU_ASSERT_FATAL(snt_sq_post_frame(&sq0, frames[i], len[i]) >= 0);
 	}
 	CU_ASSERT_EQUAL_FATAL(snt_sq_doorbell_short(&sq0), 0);
 	for (i = 0; i < 3; i++)
@@ -932,16 +879,8 @@ test_short_doorbells(void)
 	for (i = 0; i < n; i += 16) {
 		unsigned int j;
 
-		for (j = 0; j < 16; j++) {
-			struct mana_tx_oob oob;
-			struct mana_sge sge;
-
-			snt_tx_oob_init(&sq0, &oob, false);
-			sge.address = (uintptr_t)snt_sq_stage(&sq0, frames[0], len[0]);
-			sge.mem_key = sq0.buf.mr->lkey;
-			sge.size = len[0];
-			CU_ASSERT_FATAL(snt_sq_post(&sq0, &oob, MANA_OOB_DWORDS_SHORT, &sge, 1) >= 0);
-		}
+		for (j = 0; j < 16; j++)
+			CU_ASSERT_FATAL(snt_sq_post_frame(&sq0, frames[0], len[0]) >= 0);
 		CU_ASSERT_EQUAL_FATAL(snt_sq_doorbell_short(&sq0), 0);
 		for (j = 0; j < 16; j++)
 			expect_tx_cqe(MANA_CQE_TX_OKAY);
@@ -976,18 +915,12 @@ run_owner_wraps(uint32_t n_cqe, unsigned int wraps)
 		uint32_t batch = total - k < n_cqe ? total - k : n_cqe;
 
 		for (i = 0; i < batch; i++) {
-			struct mana_tx_oob oob;
-			struct mana_sge sge;
 			struct snt_flow f;
 			uint32_t len;
 
 			flow_init(&f, false, IPPROTO_UDP, 18, (uint8_t)(k + i));
 			len = snt_build_frame(frame, sizeof(frame), &f, NULL, NULL);
-			snt_tx_oob_init(&s, &oob, false);
-			sge.address = (uintptr_t)snt_sq_stage(&s, frame, len);
-			sge.mem_key = s.buf.mr->lkey;
-			sge.size = len;
-			CU_ASSERT_FATAL(snt_sq_post(&s, &oob, MANA_OOB_DWORDS_SHORT, &sge, 1) >= 0);
+			CU_ASSERT_FATAL(snt_sq_post_frame(&s, frame, len) >= 0);
 		}
 		snt_sq_doorbell(&s);
 		for (i = 0; i < batch; i++, k++) {
@@ -1021,29 +954,24 @@ test_owner_wraps(void)
 	run_owner_wraps(5, 10);		/* any N (§6.2: exactly N entries) */
 }
 
+static CU_TestInfo tests[] = {
+	{ "4.1 worked example through the device", test_worked_example },
+	{ "3.3 SGL wrap at the ring end", test_sgl_wrap },
+	{ "4.2 checksum offload IPv4 (IP/TCP/UDP)", test_offload_ipv4 },
+	{ "4.2 checksum offload IPv6 (TCP/UDP)", test_offload_ipv6 },
+	{ "4.2 VLAN insertion (long OOB)", test_vlan_insert },
+	{ "4.4 CQE suppression", test_suppression },
+	{ "DMA check: bad lkey", test_bad_lkey },
+	{ "DMA check: SGE out of range", test_sge_out_of_range },
+	{ "4.4 invalid OOB size", test_invalid_oob },
+	{ "4.4 MTU drop and vPort offset", test_mtu_and_vport },
+	{ "2.3 short SQ and RQ doorbells", test_short_doorbells },
+	{ "6.3 owner bits across 10 TX CQ wraps", test_owner_wraps },
+	CU_TEST_INFO_NULL,
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite("softnic-tx", suite_init, suite_clean);
-	if (s == NULL ||
-	    !CU_add_test(s, "4.1 worked example through the device", test_worked_example) ||
-	    !CU_add_test(s, "3.3 SGL wrap at the ring end", test_sgl_wrap) ||
-	    !CU_add_test(s, "4.2 checksum offload IPv4 (IP/TCP/UDP)", test_offload_ipv4) ||
-	    !CU_add_test(s, "4.2 checksum offload IPv6 (TCP/UDP)", test_offload_ipv6) ||
-	    !CU_add_test(s, "4.2 VLAN insertion (long OOB)", test_vlan_insert) ||
-	    !CU_add_test(s, "4.4 CQE suppression", test_suppression) ||
-	    !CU_add_test(s, "DMA check: bad lkey", test_bad_lkey) ||
-	    !CU_add_test(s, "DMA check: SGE out of range", test_sge_out_of_range) ||
-	    !CU_add_test(s, "4.4 invalid OOB size", test_invalid_oob) ||
-	    !CU_add_test(s, "4.4 MTU drop and vPort offset", test_mtu_and_vport) ||
-	    !CU_add_test(s, "2.3 short SQ and RQ doorbells", test_short_doorbells) ||
-	    !CU_add_test(s, "6.3 owner bits across 10 TX CQ wraps", test_owner_wraps)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	return snt_run_cunit();
+	return snt_run_suite("softnic-tx", suite_init, suite_clean, tests);
 }

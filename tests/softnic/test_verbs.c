@@ -66,12 +66,44 @@ try_cq(struct ibv_context *ctx, int n)
 	return e;
 }
 
+/* A send QP of the given type on pd (wr WRs of sge SGEs, send and receive
+ * CQ cq); NULL with errno on failure. */
+static struct ibv_qp *
+create_qp(struct ibv_pd *pd, struct ibv_cq *cq, uint32_t wr, uint32_t sge,
+	  enum ibv_qp_type type)
+{
+	struct ibv_qp_init_attr qa;
+
+	memset(&qa, 0, sizeof(qa));
+	qa.send_cq = cq;
+	qa.recv_cq = cq;
+	qa.cap.max_send_wr = wr;
+	qa.cap.max_send_sge = sge;
+	qa.qp_type = type;
+	return ibv_create_qp(pd, &qa);
+}
+
+/* A receive WQ of dev on pd (wr WRs of sge SGEs, CQ cq); NULL with errno on
+ * failure. */
+static struct ibv_wq *
+create_wq(struct ibv_pd *pd, struct ibv_cq *cq, uint32_t wr, uint32_t sge)
+{
+	struct ibv_wq_init_attr wa;
+
+	memset(&wa, 0, sizeof(wa));
+	wa.wq_type = IBV_WQT_RQ;
+	wa.max_wr = wr;
+	wa.max_sge = sge;
+	wa.pd = pd;
+	wa.cq = cq;
+	return ibv_create_wq(dev.ctx, &wa);
+}
+
 /* Send QP on pd with its own CQ. */
 static int
 try_sq_on(struct ibv_context *ctx, struct ibv_pd *pd, uint32_t wr, uint32_t sge,
 	  enum ibv_qp_type type)
 {
-	struct ibv_qp_init_attr qa;
 	struct ibv_cq *cq;
 	struct ibv_qp *qp;
 	int e;
@@ -79,14 +111,8 @@ try_sq_on(struct ibv_context *ctx, struct ibv_pd *pd, uint32_t wr, uint32_t sge,
 	cq = ibv_create_cq(ctx, 64, NULL, NULL, 0);
 	if (cq == NULL)
 		return 1000 + errno;
-	memset(&qa, 0, sizeof(qa));
-	qa.send_cq = cq;
-	qa.recv_cq = cq;
-	qa.cap.max_send_wr = wr;
-	qa.cap.max_send_sge = sge;
-	qa.qp_type = type;
 	errno = 0;
-	qp = ibv_create_qp(pd, &qa);
+	qp = create_qp(pd, cq, wr, sge, type);
 	e = err_of(qp);
 	if (qp)
 		ibv_destroy_qp(qp);
@@ -103,7 +129,6 @@ try_sq(unsigned int port, uint32_t wr, uint32_t sge)
 static int
 try_wq(uint32_t wr, uint32_t sge)
 {
-	struct ibv_wq_init_attr wa;
 	struct ibv_cq *cq;
 	struct ibv_wq *wq;
 	int e;
@@ -111,14 +136,8 @@ try_wq(uint32_t wr, uint32_t sge)
 	cq = ibv_create_cq(dev.ctx, 64, NULL, NULL, 0);
 	if (cq == NULL)
 		return 1000 + errno;
-	memset(&wa, 0, sizeof(wa));
-	wa.wq_type = IBV_WQT_RQ;
-	wa.max_wr = wr;
-	wa.max_sge = sge;
-	wa.pd = dev.pdom[0];
-	wa.cq = cq;
 	errno = 0;
-	wq = ibv_create_wq(dev.ctx, &wa);
+	wq = create_wq(dev.pdom[0], cq, wr, sge);
 	e = err_of(wq);
 	if (wq)
 		ibv_destroy_wq(wq);
@@ -157,21 +176,13 @@ try_rss(const struct rss_args *a)
 		return ENOMEM + 1000;
 	}
 	for (i = 0; i < n; i++) {
-		struct ibv_wq_init_attr wa;
-
 		cqs[i] = ibv_create_cq(dev.ctx, 8, NULL, NULL, 0);
 		if (cqs[i] == NULL) {
 			fprintf(stderr, "try_rss: CQ %u: %s\n", i, strerror(errno));
 			e = 1000 + errno;
 			goto out;
 		}
-		memset(&wa, 0, sizeof(wa));
-		wa.wq_type = IBV_WQT_RQ;
-		wa.max_wr = 8;
-		wa.max_sge = 1;
-		wa.pd = dev.pdom[a->port < dev.nports ? a->port : 0];
-		wa.cq = cqs[i];
-		wqs[i] = ibv_create_wq(dev.ctx, &wa);
+		wqs[i] = create_wq(dev.pdom[a->port < dev.nports ? a->port : 0], cqs[i], 8, 1);
 		if (wqs[i] == NULL) {
 			fprintf(stderr, "try_rss: WQ %u: %s\n", i, strerror(errno));
 			e = 1000 + errno;
@@ -325,18 +336,21 @@ c_cq_no_alloc(void)
 	return e;
 }
 
+/* try_cq of 64 entries with the allocator hooks a/f, then the normal ones. */
 static int
-c_cq_alloc_null_fns(void)
+try_cq_alloc(void *(*a)(size_t, void *), void (*f)(void *, void *))
 {
 	int e;
 
-	/* An allocator structure with NULL functions is no allocator. */
-	if (set_alloc(dev.ctx, NULL, NULL) != 0)
+	if (set_alloc(dev.ctx, a, f) != 0)
 		return 1000;
 	e = try_cq(dev.ctx, 64);
 	restore_alloc();
 	return e;
 }
+
+/* An allocator structure with NULL functions is no allocator. */
+static int c_cq_alloc_null_fns(void) { return try_cq_alloc(NULL, NULL); }
 
 static int c_sq_limit(void) { return try_sq(0, lim_wr, 1); }
 static int c_sq_limit1(void) { return try_sq(0, lim_wr + 1, 1); }
@@ -369,64 +383,44 @@ c_rss_plain_pd(void)
 	return try_rss(&a);
 }
 
+/* The field of the valid RSS QP (rss_ok(0)) that a case changes. */
+enum rss_field { RSS_KEY_LEN, RSS_HASH_FN, RSS_LOG_SIZE, RSS_CAP_WR, RSS_CAP_SGE };
+
+/* try_rss of the valid RSS QP of port 0 with one field set to v. */
 static int
-c_rss_key(uint32_t len)
+try_rss_with(enum rss_field field, uint32_t v)
 {
 	struct rss_args a = rss_ok(0);
 
-	a.key_len = len;
+	switch (field) {
+	case RSS_KEY_LEN:
+		a.key_len = v;
+		break;
+	case RSS_HASH_FN:
+		a.hash_fn = (uint8_t)v;
+		break;
+	case RSS_LOG_SIZE:
+		a.log_size = v;
+		break;
+	case RSS_CAP_WR:
+		a.cap_wr = v;
+		break;
+	case RSS_CAP_SGE:
+		a.cap_sge = v;
+		break;
+	}
 	return try_rss(&a);
 }
 
-static int c_rss_key0(void) { return c_rss_key(0); }
-static int c_rss_key32(void) { return c_rss_key(32); }
-static int c_rss_key52(void) { return c_rss_key(52); }
+static int c_rss_key0(void) { return try_rss_with(RSS_KEY_LEN, 0); }
+static int c_rss_key32(void) { return try_rss_with(RSS_KEY_LEN, 32); }
+static int c_rss_key52(void) { return try_rss_with(RSS_KEY_LEN, 52); }
 static int c_rss_ok(void) { struct rss_args a = rss_ok(0); return try_rss(&a); }
-
-static int
-c_rss_hash_fn(void)
-{
-	struct rss_args a = rss_ok(0);
-
-	a.hash_fn = 2;
-	return try_rss(&a);
-}
-
-static int
-c_rss_128(void)
-{
-	struct rss_args a = rss_ok(0);
-
-	a.log_size = 7;
-	return try_rss(&a);
-}
-
-static int
-c_rss_64(void)
-{
-	struct rss_args a = rss_ok(0);
-
-	a.log_size = 6;
-	return try_rss(&a);
-}
-
-static int
-c_rss_cap_wr(void)
-{
-	struct rss_args a = rss_ok(0);
-
-	a.cap_wr = lim_wr + 1;
-	return try_rss(&a);
-}
-
-static int
-c_rss_cap_sge(void)
-{
-	struct rss_args a = rss_ok(0);
-
-	a.cap_sge = 16;
-	return try_rss(&a);
-}
+static int c_rss_hash_fn(void) { return try_rss_with(RSS_HASH_FN, 2); }
+static int c_rss_128(void) { return try_rss_with(RSS_LOG_SIZE, 7); }
+static int c_rss_64(void) { return try_rss_with(RSS_LOG_SIZE, 6); }
+static int c_rss_cap_wr(void) { return try_rss_with(RSS_CAP_WR, lim_wr + 1); }
+static int c_rss_cap_sge(void) { return try_rss_with(RSS_CAP_SGE, 16); }
 
 /* A parent domain for IB port ib_port (may be invalid). */
 static struct ibv_pd *
@@ -535,78 +529,46 @@ c_rss_before_sq(void)
 	return try_rss(&a);
 }
 
+/* ibv_modify_qp of a RAW send QP (qp) or ibv_modify_wq of a WQ on port 0:
+ * its return value, or 1000 + errno if the objects cannot be created. */
 static int
-c_modify_qp(void)
+modify_case(bool qp)
 {
-	struct ibv_qp_init_attr qa;
-	struct ibv_qp_attr attr;
 	struct ibv_cq *cq = ibv_create_cq(dev.ctx, 64, NULL, NULL, 0);
-	struct ibv_qp *qp;
+	struct ibv_qp *q = NULL;
+	struct ibv_wq *w = NULL;
 	int e;
 
 	if (cq == NULL)
 		return 1000 + errno;
-	memset(&qa, 0, sizeof(qa));
-	qa.send_cq = cq;
-	qa.recv_cq = cq;
-	qa.cap.max_send_wr = 64;
-	qa.cap.max_send_sge = 1;
-	qa.qp_type = IBV_QPT_RAW_PACKET;
-	qp = ibv_create_qp(dev.pdom[0], &qa);
-	if (qp == NULL) {
+	if (qp)
+		q = create_qp(dev.pdom[0], cq, 64, 1, IBV_QPT_RAW_PACKET);
+	else
+		w = create_wq(dev.pdom[0], cq, 64, 1);
+	if (q == NULL && w == NULL) {
 		ibv_destroy_cq(cq);
 		return 1000 + errno;
 	}
-	memset(&attr, 0, sizeof(attr));
-	attr.qp_state = IBV_QPS_RTS;
-	e = ibv_modify_qp(qp, &attr, IBV_QP_STATE);
-	ibv_destroy_qp(qp);
+	if (q != NULL) {
+		struct ibv_qp_attr attr = { .qp_state = IBV_QPS_RTS };
+
+		e = ibv_modify_qp(q, &attr, IBV_QP_STATE);
+		ibv_destroy_qp(q);
+	} else {
+		struct ibv_wq_attr attr = { .attr_mask = IBV_WQ_ATTR_STATE,
+					    .wq_state = IBV_WQS_RDY };
+
+		e = ibv_modify_wq(w, &attr);
+		ibv_destroy_wq(w);
+	}
 	ibv_destroy_cq(cq);
 	return e;
 }
 
-static int
-c_modify_wq(void)
-{
-	struct ibv_wq_init_attr wa;
-	struct ibv_wq_attr attr;
-	struct ibv_cq *cq = ibv_create_cq(dev.ctx, 64, NULL, NULL, 0);
-	struct ibv_wq *wq;
-	int e;
+static int c_modify_qp(void) { return modify_case(true); }
+static int c_modify_wq(void) { return modify_case(false); }
 
-	if (cq == NULL)
-		return 1000 + errno;
-	memset(&wa, 0, sizeof(wa));
-	wa.wq_type = IBV_WQT_RQ;
-	wa.max_wr = 64;
-	wa.max_sge = 1;
-	wa.pd = dev.pdom[0];
-	wa.cq = cq;
-	wq = ibv_create_wq(dev.ctx, &wa);
-	if (wq == NULL) {
-		ibv_destroy_cq(cq);
-		return 1000 + errno;
-	}
-	memset(&attr, 0, sizeof(attr));
-	attr.attr_mask = IBV_WQ_ATTR_STATE;
-	attr.wq_state = IBV_WQS_RDY;
-	e = ibv_modify_wq(wq, &attr);
-	ibv_destroy_wq(wq);
-	ibv_destroy_cq(cq);
-	return e;
-}
-
-static int
-c_alloc_null_cq(void)
-{
-	int e;
-
-	if (set_alloc(dev.ctx, alloc_null, free_nothing) != 0)
-		return 1000;
-	e = try_cq(dev.ctx, 64);
-	restore_alloc();
-	return e;
-}
+static int c_alloc_null_cq(void) { return try_cq_alloc(alloc_null, free_nothing); }
 
 /* Object (SQ or WQ) whose ring allocation fails; its CQ is allocated
  * normally. */
@@ -624,30 +586,14 @@ ring_alloc_case(bool sq, void *(*a)(size_t, void *), void (*f)(void *, void *))
 	}
 	errno = 0;
 	if (sq) {
-		struct ibv_qp_init_attr qa;
-		struct ibv_qp *qp;
+		struct ibv_qp *qp = create_qp(dev.pdom[0], cq, 64, 1, IBV_QPT_RAW_PACKET);
 
-		memset(&qa, 0, sizeof(qa));
-		qa.send_cq = cq;
-		qa.recv_cq = cq;
-		qa.cap.max_send_wr = 64;
-		qa.cap.max_send_sge = 1;
-		qa.qp_type = IBV_QPT_RAW_PACKET;
-		qp = ibv_create_qp(dev.pdom[0], &qa);
 		e = err_of(qp);
 		if (qp)
 			ibv_destroy_qp(qp);
 	} else {
-		struct ibv_wq_init_attr wa;
-		struct ibv_wq *wq;
+		struct ibv_wq *wq = create_wq(dev.pdom[0], cq, 64, 1);
 
-		memset(&wa, 0, sizeof(wa));
-		wa.wq_type = IBV_WQT_RQ;
-		wa.max_wr = 64;
-		wa.max_sge = 1;
-		wa.pd = dev.pdom[0];
-		wa.cq = cq;
-		wq = ibv_create_wq(dev.ctx, &wa);
 		e = err_of(wq);
 		if (wq)
 			ibv_destroy_wq(wq);
@@ -672,12 +618,8 @@ c_offset_wq(void)
 static int
 c_offset_cq(void)
 {
-	int e;
+	int e = try_cq_alloc(alloc_offset, free_nothing);
 
-	if (set_alloc(dev.ctx, alloc_offset, free_nothing) != 0)
-		return 1000;
-	e = try_cq(dev.ctx, 64);
-	restore_alloc();
 	free_offset_blocks();
 	return e;
 }
@@ -1003,20 +945,13 @@ test_ring_sizes(void)
 		};
 
 		for (i = 0; i < sizeof(wqs) / sizeof(wqs[0]); i++) {
-			struct ibv_wq_init_attr wa;
 			struct manadv_obj obj;
 			struct manadv_rwq rwq;
 			struct ibv_cq *cq = ibv_create_cq(dev.ctx, 64, NULL, NULL, 0);
 			struct ibv_wq *wq;
 
 			CU_ASSERT_PTR_NOT_NULL_FATAL(cq);
-			memset(&wa, 0, sizeof(wa));
-			wa.wq_type = IBV_WQT_RQ;
-			wa.max_wr = wqs[i].w;
-			wa.max_sge = wqs[i].s;
-			wa.pd = dev.pdom[0];
-			wa.cq = cq;
-			wq = ibv_create_wq(dev.ctx, &wa);
+			wq = create_wq(dev.pdom[0], cq, wqs[i].w, wqs[i].s);
 			CU_ASSERT_PTR_NOT_NULL_FATAL(wq);
 			CU_ASSERT_EQUAL(snt_alloc_stats.last_size, wqs[i].want);
 			memset(&obj, 0, sizeof(obj));
@@ -1107,29 +1042,24 @@ suite_clean(void)
 	return snt_alloc_stats.live == 0 ? 0 : -1;
 }
 
+static CU_TestInfo tests[] = {
+	{ "1.12 errno table", test_errno_table },
+	{ "1.1/1.12/8 device and port attributes", test_query },
+	{ "1.1 sysfs view", test_sysfs_view },
+	{ "1.4-1.9 ring sizes from the allocator", test_ring_sizes },
+	{ "1.2/1.9/1.10 objects, ids, doorbell pages, vPort", test_objects },
+	CU_TEST_INFO_NULL,
+};
+
 int
 main(int argc, char **argv)
 {
 	const char *child = snt_arg(argc, argv, "--child", NULL);
-	CU_pSuite s;
 
 	prof_current = strcmp(snt_arg(argc, argv, "--profile", "default"), "current") == 0;
 	lim_wr = prof_current ? MANA_ETH_MAX_QP_WR : MANA_LEGACY_MAX_QP_WR;
 	if (child)
 		return child_main(child);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	s = CU_add_suite(prof_current ? "softnic-verbs (profile current)" :
-			 "softnic-verbs (profile default)", suite_init, suite_clean);
-	if (s == NULL ||
-	    !CU_add_test(s, "1.12 errno table", test_errno_table) ||
-	    !CU_add_test(s, "1.1/1.12/8 device and port attributes", test_query) ||
-	    !CU_add_test(s, "1.1 sysfs view", test_sysfs_view) ||
-	    !CU_add_test(s, "1.4-1.9 ring sizes from the allocator", test_ring_sizes) ||
-	    !CU_add_test(s, "1.2/1.9/1.10 objects, ids, doorbell pages, vPort",
-			 test_objects)) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	return snt_run_cunit();
+	return snt_run_suite(prof_current ? "softnic-verbs (profile current)" :
+			     "softnic-verbs (profile default)", suite_init, suite_clean, tests);
 }
