@@ -1210,27 +1210,11 @@ mana_dev_close(struct rte_eth_dev *dev)
 /* dev_ops: statistics                                                 */
 /* ------------------------------------------------------------------ */
 
-/* Reap TX completions so that TX error counters are current. */
-static void
-mana_stats_reap(struct rte_eth_dev *dev)
-{
-	uint16_t i;
-
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY ||
-	    !dev->data->dev_started)
-		return;
-	for (i = 0; i < dev->data->nb_tx_queues; i++)
-		if (dev->data->tx_queues[i] != NULL)
-			mana_tx_reap_ctrl(dev->data->tx_queues[i]);
-}
-
 static int
 mana_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 {
 	uint64_t nombuf = 0;
 	uint16_t i;
-
-	mana_stats_reap(dev);
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		const struct mana_rxq *rxq = dev->data->rx_queues[i];
@@ -1372,7 +1356,6 @@ mana_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 
 	if (xs == NULL || n < count)
 		return (int)count;
-	mana_stats_reap(dev);
 	for (q = 0; q < dev->data->nb_rx_queues; q++) {
 		const struct mana_rxq *rxq = dev->data->rx_queues[q];
 

@@ -308,7 +308,6 @@ struct mana_txq {
 	uint16_t max_sge;
 	volatile uint8_t removed;	/* device gone: touch nothing */
 	uint8_t supp_mode;		/* enum mana_tx_supp_mode */
-	rte_spinlock_t lock;		/* burst vs. control-path reaping */
 	uint32_t supp_learn;		/* consecutive tx_wqe_offset matches */
 	uint32_t supp_learn_abs;	/* ... under MANA_TX_SUPP_ABS */
 	uint32_t supp_learn_ring;	/* ... under MANA_TX_SUPP_RING */
@@ -470,7 +469,6 @@ void mana_stop_tx_queues(struct rte_eth_dev *dev);
 uint16_t mana_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t mana_tx_prepare(void *txq, struct rte_mbuf **pkts, uint16_t n);
 int mana_tx_done_cleanup(void *txq, uint32_t free_cnt);
-void mana_tx_reap_ctrl(struct mana_txq *txq);
 
 /* Burst functions of a stopped or removed port: take nothing. */
 uint16_t mana_rx_burst_stopped(void *rxq, struct rte_mbuf **pkts, uint16_t n);

@@ -105,8 +105,7 @@ mana_stop_tx_queues(struct rte_eth_dev *dev)
 
 		if (txq == NULL)
 			continue;
-		/* Excludes control-path reaping (stats_get) meanwhile. */
-		rte_spinlock_lock(&txq->lock);
+		/* The datapath is stopped (ethdev contract): no burst runs. */
 		if (txq->ibv_qp != NULL && !priv->removed && !txq->removed)
 			mana_tx_reap(txq);
 		if (txq->ibv_qp != NULL) {
@@ -128,7 +127,6 @@ mana_stop_tx_queues(struct rte_eth_dev *dev)
 		txq->sq_ring = NULL;
 		txq->sq_db = NULL;
 		mana_txq_reset(txq);
-		rte_spinlock_unlock(&txq->lock);
 	}
 }
 
@@ -427,23 +425,6 @@ mana_tx_reap(struct mana_txq *txq)
 }
 
 /*
- * Control-path reaping (stats_get, xstats_get): completions reaped now
- * make the error counters current even when the application stopped
- * calling tx_burst.  Skipped if a burst holds the queue.
- */
-void
-mana_tx_reap_ctrl(struct mana_txq *txq)
-{
-	if (txq->removed || txq->sq_ring == NULL)
-		return;
-	if (!rte_spinlock_trylock(&txq->lock))
-		return;
-	if (txq->sq_ring != NULL)
-		mana_tx_reap(txq);
-	rte_spinlock_unlock(&txq->lock);
-}
-
-/*
  * tx_done_cleanup: free the mbufs of every completed WQE (spec §4.4).
  * free_cnt is not a limit: all completions available are reaped.
  * Returns the number of packets freed, or -ENODEV for a removed device.
@@ -458,12 +439,9 @@ mana_tx_done_cleanup(void *q, uint32_t free_cnt __rte_unused)
 		return -ENODEV;
 	if (txq->sq_ring == NULL)
 		return 0;
-	rte_spinlock_lock(&txq->lock);
 	before = txq->desc_tail;
 	mana_tx_reap(txq);
-	before = txq->desc_tail - before;
-	rte_spinlock_unlock(&txq->lock);
-	return (int)before;
+	return (int)(txq->desc_tail - before);
 }
 
 /* ------------------------------------------------------------------ */
@@ -543,7 +521,6 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(txq->removed))
 		return 0;
-	rte_spinlock_lock(&txq->lock);
 	mana_tx_reap(txq);
 
 	head_bu = txq->sq_head;
@@ -667,10 +644,8 @@ mana_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n)
 		bytes += m->pkt_len;
 	}
 post:
-	if (unlikely(i == 0)) {
-		rte_spinlock_unlock(&txq->lock);
+	if (unlikely(i == 0))
 		return 0;
-	}
 	/* The last WQE of a burst always asks for a CQE. */
 	if (last_desc->flags & MANA_TXD_F_SUPPRESS) {
 		struct mana_tx_short_oob s;
@@ -692,6 +667,5 @@ post:
 	txq->stats.doorbells++;
 	txq->stats.packets += i;
 	txq->stats.bytes += bytes;
-	rte_spinlock_unlock(&txq->lock);
 	return i;
 }
