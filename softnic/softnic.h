@@ -41,6 +41,8 @@
 /* Environment variables set by softnic-run and read by the drop-ins. */
 #define SN_ENV_CONF		"SOFTNIC_CONF"		/* path of the config file */
 #define SN_ENV_LOG		"SOFTNIC_LOG"		/* error|warn|info|debug */
+/* (addition) "0" turns off the exact doorbells of device/dbtrap.c. */
+#define SN_ENV_DB_TRAP		"SOFTNIC_DB_TRAP"
 
 /* ------------------------------------------------------------------ */
 /* Configuration (device/config.c)                                     */
@@ -187,10 +189,11 @@ void sn_adapter_del_listener(struct sn_adapter *a, sn_async_fn fn, void *arg);
  * mapped once.  Page 0 is the context page (what libmana maps at offset 0);
  * every SQ and RQ gets a page of its own.  The device polls every page in
  * use (SQ at 0x000/0x010, RQ at 0x400/0x410, CQ at 0x800/0x810) and routes
- * each value by the queue id it carries, so a driver ringing all queues on
- * page 0 works too (but may lose a doorbell overwritten before the device
- * saw it; see doc/softnic.md).  The device consumes a value by atomically
- * exchanging it with 0 (ids are never 0).
+ * each value by the queue id it carries, so a driver ringing several queues
+ * on one page works too: such pages are write-protected in the driver's
+ * view and every store is emulated in order (device/dbtrap.c), so no
+ * doorbell is lost, as on hardware.  The device consumes a value by
+ * atomically exchanging it with 0 (ids are never 0).
  */
 #define SN_DBR_PAGES		512
 struct sn_dbr;
@@ -322,6 +325,18 @@ struct sn_wire_stats {
 	uint64_t rx_frames, rx_bytes;
 };
 void sn_wire_stats(const struct sn_wire *w, struct sn_wire_stats *st);
+/* (addition) Loop-wire cut-through (device/tx.c): a frame sent on a loop
+ * wire whose peer port receives and has nothing queued is delivered by the
+ * device straight from the TX buffer, without the FIFO copy.
+ * sn_wire_loop_peer: the port receiving w's frames if w is a loop wire,
+ * else -1.  sn_wire_loop_empty: w is a loop wire with an empty FIFO.
+ * sn_wire_count_passthrough: count such frames (bytes in total) as sent
+ * on tx_w and received on rx_w (sn_wire_stats stay exact).  Device thread
+ * only. */
+int sn_wire_loop_peer(const struct sn_wire *w);
+bool sn_wire_loop_empty(const struct sn_wire *w);
+void sn_wire_count_passthrough(struct sn_wire *tx_w, struct sn_wire *rx_w, uint32_t frames,
+			       uint64_t bytes);
 
 /* ------------------------------------------------------------------ */
 /* Control socket server (softnic/host/ctl_server.c)                   */

@@ -13,11 +13,16 @@
  * thread busy-polls; after SN_IDLE_SPINS idle iterations it sleeps in
  * ppoll() on the wires' file descriptors with a timeout doubling from 1 µs
  * up to 1 ms, so an idle run costs little CPU.  A doorbell (a memory write)
- * is therefore noticed within at most ~1 ms after an idle period.
+ * is therefore noticed within at most ~1 ms after an idle period; a store
+ * to a trapped doorbell page (dbtrap.c) wakes the thread through wake_fd.
+ * Per frame the thread takes no lock and makes no system call (loop and
+ * null wires; TAP and pcap wires need one per frame).
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,10 +106,12 @@ sn_adapter_rebuild_lists(struct sn_adapter *a)
 	free(a->sqs);
 	free(a->pages);
 	free(a->page_dbr);
+	free(a->page_idx);
 	a->sqs = calloc(n_sq + 1, sizeof(*a->sqs));
 	a->pages = calloc(n_pg + 1, sizeof(*a->pages));
 	a->page_dbr = calloc(n_pg + 1, sizeof(*a->page_dbr));
-	if (a->sqs == NULL || a->pages == NULL || a->page_dbr == NULL) {
+	a->page_idx = calloc(n_pg + 1, sizeof(*a->page_idx));
+	if (a->sqs == NULL || a->pages == NULL || a->page_dbr == NULL || a->page_idx == NULL) {
 		sn_log(SN_LOG_ERR, "adapter %u: out of memory for the poll lists", a->idx);
 		a->n_sqs = 0;
 		a->n_pages = 0;
@@ -119,8 +126,9 @@ sn_adapter_rebuild_lists(struct sn_adapter *a)
 		if (!r->dead)
 			for (p = 0; p < SN_DBR_PAGES; p++)
 				if (r->page_used[p]) {
-					a->pages[n_pg] = r->base + (size_t)p * MANA_PAGE_SIZE;
+					a->pages[n_pg] = r->dev + (size_t)p * MANA_PAGE_SIZE;
 					a->page_dbr[n_pg] = r;
+					a->page_idx[n_pg] = (uint16_t)p;
 					n_pg++;
 				}
 	a->n_sqs = n_sq;
@@ -156,9 +164,10 @@ sn_device_iteration(struct sn_adapter *a)
 static void
 sn_idle_sleep(struct sn_adapter *a, uint64_t ns)
 {
-	struct pollfd pfd[SN_MAX_PORTS];
+	struct pollfd pfd[SN_MAX_PORTS + 1];
 	struct timespec ts;
 	unsigned int n = 0, i;
+	bool pending;
 
 	pthread_mutex_lock(&a->lock);
 	for (i = 0; i < a->num_ports; i++) {
@@ -175,10 +184,28 @@ sn_idle_sleep(struct sn_adapter *a, uint64_t ns)
 			n++;
 		}
 	}
+	if (a->wake_fd >= 0) {		/* a trapped doorbell wakes us (dbtrap.c) */
+		pfd[n].fd = a->wake_fd;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		n++;
+	}
+	/* Announce the sleep, then look once more: a trapped doorbell stored
+	 * before the announcement is seen here, one stored after it writes
+	 * wake_fd (both sides use sequentially consistent accesses). */
+	__atomic_store_n(&a->sleeping, true, __ATOMIC_SEQ_CST);
+	pending = sn_db_pending(a);
 	pthread_mutex_unlock(&a->lock);
 	ts.tv_sec = (time_t)(ns / 1000000000ull);
 	ts.tv_nsec = (long)(ns % 1000000000ull);
-	ppoll(n ? pfd : NULL, n, &ts, NULL);
+	if (!pending)
+		ppoll(n ? pfd : NULL, n, &ts, NULL);
+	__atomic_store_n(&a->sleeping, false, __ATOMIC_SEQ_CST);
+	if (a->wake_fd >= 0 && (pfd[n - 1].revents & POLLIN)) {
+		uint64_t v;
+
+		(void)!read(a->wake_fd, &v, sizeof(v));
+	}
 }
 
 static void *
@@ -234,6 +261,7 @@ sn_adapter_create(const struct sn_config *cfg, unsigned int idx)
 	pthread_mutex_init(&a->listen_lock, NULL);
 	a->next_id = 1;
 	a->next_pdn = 1;
+	a->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	a->num_ports = ac->num_ports;
 	for (i = 0; i < a->num_ports; i++) {
 		struct sn_port *p = &a->port[i];
@@ -249,11 +277,19 @@ sn_adapter_create(const struct sn_config *cfg, unsigned int idx)
 			p->wire = NULL;
 		}
 	}
+	for (i = 0; i < a->num_ports; i++) {	/* loop-wire cut-through (tx.c) */
+		int q = sn_wire_loop_peer(a->port[i].wire);
+
+		a->port[i].loop_peer = q >= 0 && (unsigned int)q < a->num_ports &&
+				       sn_wire_loop_peer(a->port[q].wire) >= 0 ? q : -1;
+	}
 	if (pthread_create(&a->thread, NULL, sn_device_thread, a) != 0) {
 		sn_log(SN_LOG_ERR, "adapter %u: cannot start the device thread", idx);
 		for (i = 0; i < a->num_ports; i++)
 			if (a->port[i].wire)
 				sn_wire_close(a->port[i].wire);
+		if (a->wake_fd >= 0)
+			close(a->wake_fd);
 		free(a);
 		return NULL;
 	}

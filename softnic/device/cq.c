@@ -61,7 +61,8 @@ sn_cq_fini(struct sn_cq *cq)
 	cq->rec = NULL;
 }
 
-static void
+/* An armed CQ fires (§6.5): one event, then disarmed.  Lock held. */
+void
 sn_cq_fire(struct sn_cq *cq)
 {
 	cq->armed = false;
@@ -70,74 +71,48 @@ sn_cq_fire(struct sn_cq *cq)
 		cq->event_fn(cq->event_arg);
 }
 
-/* Is the CQE that slot cq->slot holds (index k - N) known consumed? */
-static bool
-sn_cq_victim_consumed(const struct sn_cq *cq, const struct sn_wq *wq, uint64_t victim)
+/*
+ * Overflow (§6.4): CQE k was written while CQE k - N was not known to be
+ * consumed (sn_cq_commit() found it).  Logs and counts; lock held.
+ */
+void
+sn_cq_overflow(struct sn_adapter *a, struct sn_wq *wq, uint64_t k)
 {
-	const struct sn_cqe_rec *r = &cq->rec[cq->slot];
+	struct sn_cq *cq = &wq->cq;
 
-	if (victim < cq->db_consumed)
-		return true;
-	/* ring space of the victim's last WQE re-posted */
-	if ((uint32_t)(wq->tail - r->wqe_pos) > wq->size &&
-	    (uint32_t)(wq->tail - r->wqe_pos) < 0x80000000u)
-		return true;
-	/* at least max_wr WQEs completed after it: wq->seq - 1 is the newest
-	 * WQE consumed by the device (the one completing now) */
-	if (wq->max_wr != 0 && wq->seq >= 1 && wq->seq - 1 >= r->wqe_seq + wq->max_wr)
-		return true;
-	return false;
+	a->ctr[SN_AC_CQ_OVERFLOW]++;
+	wq->port->ctr[SN_PC_CQ_OVERFLOW]++;
+	wq->ctr[SN_QC_CQ_OVERFLOW]++;
+	sn_log(SN_LOG_ERR, "CQ overflow: adapter %u port %u CQ %u (%u entries, "
+	       "serving %s %u): CQE %llu written while CQE %llu was not consumed "
+	       "(consumer index from CQ doorbells: %llu)", a->idx, wq->port->idx,
+	       cq->id, cq->n, wq->type == SN_WQ_SQ ? "SQ" : "RQ", wq->id,
+	       (unsigned long long)k, (unsigned long long)(k - cq->n),
+	       (unsigned long long)cq->db_consumed);
+}
+
+/* "fault ... owner-corrupt": the owner value to write instead of owner. */
+uint32_t
+sn_cq_owner_fault(struct sn_wq *wq, uint32_t owner)
+{
+	uint32_t bad = (owner + 1) & MANA_CQE_OWNER_MASK;
+
+	wq->port->fault_owner_corrupt--;
+	sn_log(SN_LOG_INFO, "fault: CQ %u CQE %llu written with owner %u instead of %u",
+	       wq->cq.id, (unsigned long long)wq->cq.k, bad, owner);
+	return bad;
 }
 
 /*
- * Write one CQE for wq (lock held, device thread).  c holds the 60 bytes of
- * client data; the info dword is built here.  last_seq/last_pos identify the
- * last WQE this CQE completes (for overflow inference).
+ * Write one CQE for wq (lock held, device thread): c holds the 60 bytes of
+ * client data, copied into the next slot, then sn_cq_commit().
  */
 void
 sn_cq_write(struct sn_adapter *a, struct sn_wq *wq, const struct mana_cqe *c,
 	    uint64_t last_seq, uint32_t last_pos)
 {
-	struct sn_cq *cq = &wq->cq;
-	struct mana_cqe *dst = &cq->ring[cq->slot];
-	union mana_cqe_info info = { .as_uint32 = 0 };
-	uint64_t k = cq->k;
-	uint32_t owner = cq->owner;
-
-	if (k >= cq->n && !sn_cq_victim_consumed(cq, wq, k - cq->n)) {
-		a->ctr[SN_AC_CQ_OVERFLOW]++;
-		wq->port->ctr[SN_PC_CQ_OVERFLOW]++;
-		wq->ctr[SN_QC_CQ_OVERFLOW]++;
-		sn_log(SN_LOG_ERR, "CQ overflow: adapter %u port %u CQ %u (%u entries, "
-		       "serving %s %u): CQE %llu written while CQE %llu was not consumed "
-		       "(consumer index from CQ doorbells: %llu)", a->idx, wq->port->idx,
-		       cq->id, cq->n, wq->type == SN_WQ_SQ ? "SQ" : "RQ", wq->id,
-		       (unsigned long long)k, (unsigned long long)(k - cq->n),
-		       (unsigned long long)cq->db_consumed);
-	}
-	if (wq->port->fault_owner_corrupt) {
-		wq->port->fault_owner_corrupt--;
-		owner = (owner + 1) & MANA_CQE_OWNER_MASK;
-		sn_log(SN_LOG_INFO, "fault: CQ %u CQE %llu written with owner %u instead of %u",
-		       cq->id, (unsigned long long)k, owner, cq->owner);
-	}
-	memcpy(dst->data, c->data, sizeof(dst->data));
-	info.wq_num = wq->id;
-	info.is_sq = wq->type == SN_WQ_SQ;
-	info.owner_bits = owner;
-	__atomic_store_n(&dst->info.as_uint32, info.as_uint32, __ATOMIC_RELEASE);
-	cq->rec[cq->slot].wqe_seq = last_seq;
-	cq->rec[cq->slot].wqe_pos = last_pos;
-	cq->k = k + 1;
-	if (++cq->slot == cq->n) {
-		cq->slot = 0;
-		cq->owner = (cq->owner + 1) & MANA_CQE_OWNER_MASK;
-	}
-	__builtin_prefetch(&cq->ring[cq->slot], 1);
-	wq->ctr[SN_QC_CQES]++;
-	wq->cqe_type_ctr[c->hdr.cqe_type]++;
-	if (cq->armed && k >= cq->arm_at)
-		sn_cq_fire(cq);
+	memcpy(sn_cq_slot(&wq->cq)->data, c->data, sizeof(c->data));
+	sn_cq_commit(a, wq, c->hdr.cqe_type, last_seq, last_pos);
 }
 
 /* Consumer count (head - N) from a 64-bit CQ doorbell tail (head mod 8N):

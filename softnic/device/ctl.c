@@ -27,7 +27,9 @@
  *   coalesce on|off                     RX CQE coalescing (all adapters)
  *
  * Counter names (sn_counter_get and "counters"):
- *   adapter: doorbells, doorbells_ignored, cq_overflow, revokes, restores
+ *   adapter: doorbells, doorbells_ignored, cq_overflow, revokes, restores,
+ *     doorbell_traps, doorbell_trap_unknown, doorbell_trap_timeouts
+ *     (the last three process-wide, device/dbtrap.c; not reset)
  *   port<P>.{tx_frames, tx_bytes, rx_frames, rx_bytes, tx_err_cqes,
  *     tx_drop_link_down, tx_drop_mtu, tx_drop_fault, tx_drop_dma_error,
  *     tx_drop_invalid, tx_drop_wire, rx_drop_no_wqe, rx_drop_no_rq,
@@ -150,8 +152,16 @@ dump_counters(struct sn_adapter *a, int port, struct outbuf *o)
 {
 	unsigned int i, j, t;
 
+	uint64_t traps, unknown, timeouts;
+
 	for (i = 0; i < SN_AC_MAX; i++)
 		out(o, "%s=%llu\n", sn_adapter_ctr_names[i], (unsigned long long)a->ctr[i]);
+	/* process-wide (device/dbtrap.c): doorbell stores emulated on trapped
+	 * pages, stores not decoded, values stored without waiting */
+	sn_dbtrap_stats(&traps, &unknown, &timeouts);
+	out(o, "doorbell_traps=%llu\ndoorbell_trap_unknown=%llu\ndoorbell_trap_timeouts=%llu\n",
+	    (unsigned long long)traps, (unsigned long long)unknown,
+	    (unsigned long long)timeouts);
 	for (i = 0; i < a->num_ports; i++) {
 		if (port >= 0 && (unsigned int)port != i)
 			continue;

@@ -20,15 +20,19 @@
  * (context) and have the type the offset says, else the doorbell is ignored
  * and counted (doorbells_ignored).  The RQ wqe_cnt field is ignored (§2.2).
  *
- * Limitation: the device sees memory, not bus writes.  Two doorbells written
- * to the same address between two scans leave only the second.  For 64-bit
- * doorbells of one queue that is harmless (tails are absolute); a driver
- * ringing several queues on one page may delay a queue until its next
- * doorbell.  Short doorbells carry increments: two short doorbells to the
- * same address between two scans lose the first increment (the queue then
- * stalls until a 64-bit doorbell re-synchronises it).  Ring each queue on its
- * own page and, in 32-bit builds, wait for the device between short
- * doorbells of one queue, or use the 64-bit form.
+ * The memfd is mapped twice: the device view (r->dev), which the device
+ * thread scans and consumes, and the driver view (r->base), whose pages are
+ * the db_page pointers handed to the driver.  The device polls memory, so
+ * two values written to one address between two scans would leave only the
+ * second; on hardware every MMIO write arrives.  Pages on which that can
+ * happen — page 0 and any page on which a driver rings a queue it was not
+ * handed out for (DPDK 22.11's net_mana rings all queues of a port on one
+ * page, as §1.2 allows) — are write-protected in the driver view and every
+ * store to them is emulated in order (dbtrap.c); pages used only by their
+ * own queue are writable and only polled, where a lost intermediate value
+ * of the same 64-bit doorbell is harmless (tails are absolute).  Without
+ * traps (SOFTNIC_DB_TRAP=0, non-x86-64) two short doorbells to one address
+ * between two scans lose the first increment.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -53,29 +57,43 @@ sn_dbr_create(struct sn_adapter *a)
 	if (r == NULL)
 		return NULL;
 	r->a = a;
+	r->trap_slot = -1;
 	r->fd = memfd_create("softnic-doorbells", MFD_CLOEXEC);
 	if (r->fd < 0)
 		goto err;
 	if (ftruncate(r->fd, (off_t)len) != 0)
 		goto err_fd;
-	r->base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
-	if (r->base == MAP_FAILED)
+	r->dev = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	if (r->dev == MAP_FAILED)
 		goto err_fd;
+	/* driver view: read-only until a page is known to be fast (dbtrap.c) */
+	r->base = mmap(NULL, len, PROT_READ, MAP_SHARED, r->fd, 0);
+	if (r->base == MAP_FAILED)
+		goto err_dev;
+	if (!sn_dbtrap_register(r)) {
+		memset(r->page_state, SN_PG_FAST, sizeof(r->page_state));
+		if (mprotect(r->base, len, PROT_READ | PROT_WRITE) != 0)
+			goto err_base;
+	}
 	r->page_used[0] = 1;
 	sn_adapter_lock(a);
 	if (a->revoked) {
 		sn_adapter_unlock(a);
-		munmap(r->base, len);
-		close(r->fd);
-		free(r);
 		errno = EIO;
-		return NULL;
+		goto err_trap;
 	}
 	r->next = a->dbrs;
 	a->dbrs = r;
 	sn_adapter_rebuild_lists(a);
 	sn_adapter_unlock(a);
 	return r;
+err_trap:
+	__atomic_store_n(&r->dead, true, __ATOMIC_RELEASE);
+	sn_dbtrap_unregister(r);
+err_base:
+	munmap(r->base, len);
+err_dev:
+	munmap(r->dev, len);
 err_fd:
 	close(r->fd);
 err:
@@ -105,10 +123,12 @@ sn_dbr_destroy(struct sn_dbr *r)
 		}
 	if (!r->dead)
 		sn_queue_free_dbr(a, r);
-	r->dead = true;
+	__atomic_store_n(&r->dead, true, __ATOMIC_RELEASE);
 	sn_adapter_rebuild_lists(a);
 	sn_adapter_unlock(a);
+	sn_dbtrap_unregister(r);
 	munmap(r->base, (size_t)SN_DBR_PAGES * MANA_PAGE_SIZE);
+	munmap(r->dev, (size_t)SN_DBR_PAGES * MANA_PAGE_SIZE);
 	close(r->fd);
 	free(r);
 }
@@ -120,14 +140,17 @@ sn_dbr_fd(const struct sn_dbr *r)
 	return r->fd;
 }
 
-/* The device's mapping of page 0. */
+/* The driver's view of page 0 (the context page a libmana-style mmap of the
+ * command fd at offset 0 would give). */
 void *
 sn_dbr_base(const struct sn_dbr *r)
 {
 	return r->base;
 }
 
-/* Allocate a queue page (lock held); 0 when all pages are in use. */
+/* Allocate a queue page (lock held); 0 when all pages are in use.  The
+ * page is zeroed and learning (dbtrap.c) until sn_dbr_page_own names its
+ * queues. */
 unsigned int
 sn_dbr_page_alloc(struct sn_dbr *r)
 {
@@ -136,28 +159,48 @@ sn_dbr_page_alloc(struct sn_dbr *r)
 	for (p = 1; p < SN_DBR_PAGES; p++)
 		if (!r->page_used[p]) {
 			r->page_used[p] = 1;
-			memset(r->base + (size_t)p * MANA_PAGE_SIZE, 0, MANA_PAGE_SIZE);
+			memset(r->dev + (size_t)p * MANA_PAGE_SIZE, 0, MANA_PAGE_SIZE);
+			sn_dbtrap_set(r, p, SN_PG_LEARN);
 			return p;
 		}
 	return 0;
+}
+
+/* Name the queues a page was handed out for (lock held): stores of their
+ * doorbells on it do not make it shared (dbtrap.c). */
+void
+sn_dbr_page_own(struct sn_dbr *r, unsigned int page, enum sn_wq_type t,
+		uint32_t wq_id, uint32_t cq_id)
+{
+	if (page == 0 || page >= SN_DBR_PAGES)
+		return;
+	__atomic_store_n(&r->owner_type[page], (uint8_t)t, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->owner_cq[page], cq_id, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->owner_wq[page], wq_id, __ATOMIC_RELEASE);
 }
 
 /* Return a queue page to the region (lock held). */
 void
 sn_dbr_page_free(struct sn_dbr *r, unsigned int page)
 {
-	if (page > 0 && page < SN_DBR_PAGES)
+	if (page > 0 && page < SN_DBR_PAGES) {
 		r->page_used[page] = 0;
+		__atomic_store_n(&r->owner_wq[page], 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&r->owner_cq[page], 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&r->owner_type[page], 0, __ATOMIC_RELEASE);
+		sn_dbtrap_set(r, page, SN_PG_LEARN);
+	}
 }
 
-/* Revoke: no region of the adapter is scanned any more (lock held). */
+/* Revoke: no region of the adapter is scanned any more, trapped stores
+ * have no effect (lock held). */
 void
 sn_dbr_kill_all(struct sn_adapter *a)
 {
 	struct sn_dbr *r;
 
 	for (r = a->dbrs; r != NULL; r = r->next)
-		r->dead = true;
+		__atomic_store_n(&r->dead, true, __ATOMIC_RELEASE);
 }
 
 static inline uint64_t
@@ -180,17 +223,33 @@ take32(uint8_t *page, uint32_t off)
 	return __atomic_exchange_n(p, 0, __ATOMIC_ACQUIRE);
 }
 
+/* A doorbell seen on page pidx of r for a queue whose own page is `own`
+ * (0 = unknown queue): a fast page used for another queue's doorbells
+ * becomes shared, so that its later stores are emulated (dbtrap.c). */
+static inline void
+db_check_page(struct sn_dbr *r, unsigned int pidx, unsigned int own)
+{
+	if (own != pidx && r->page_state[pidx] == SN_PG_FAST && r->trap_slot >= 0) {
+		sn_log(SN_LOG_INFO, "doorbell page %u also rings queues of page %u: every "
+		       "store to it is emulated from now on", pidx, own);
+		sn_dbtrap_set(r, pidx, SN_PG_SHARED);
+	}
+}
+
 static struct sn_wq *
-route_wq(struct sn_adapter *a, struct sn_dbr *r, uint32_t id, enum sn_wq_type t)
+route_wq(struct sn_adapter *a, struct sn_dbr *r, unsigned int pidx, uint32_t id,
+	 enum sn_wq_type t)
 {
 	struct sn_wq *wq = id < SN_MAX_QUEUE_ID ? a->wq_by_id[id] : NULL;
 
 	if (wq == NULL || wq->type != t || wq->dbr != r) {
+		db_check_page(r, pidx, 0);
 		a->ctr[SN_AC_DOORBELLS_IGNORED]++;
 		sn_log(SN_LOG_DEBUG, "doorbell for unknown %s id %u ignored",
 		       t == SN_WQ_SQ ? "SQ" : "RQ", id);
 		return NULL;
 	}
+	db_check_page(r, pidx, wq->page);
 	a->ctr[SN_AC_DOORBELLS]++;
 	wq->ctr[SN_QC_DOORBELLS]++;
 	wq->port->ctr[SN_PC_DOORBELLS]++;
@@ -198,15 +257,17 @@ route_wq(struct sn_adapter *a, struct sn_dbr *r, uint32_t id, enum sn_wq_type t)
 }
 
 static struct sn_cq *
-route_cq(struct sn_adapter *a, struct sn_dbr *r, uint32_t id)
+route_cq(struct sn_adapter *a, struct sn_dbr *r, unsigned int pidx, uint32_t id)
 {
 	struct sn_cq *cq = id < SN_MAX_QUEUE_ID ? a->cq_by_id[id] : NULL;
 
 	if (cq == NULL || cq->wq->dbr != r) {
+		db_check_page(r, pidx, 0);
 		a->ctr[SN_AC_DOORBELLS_IGNORED]++;
 		sn_log(SN_LOG_DEBUG, "doorbell for unknown CQ id %u ignored", id);
 		return NULL;
 	}
+	db_check_page(r, pidx, cq->wq->page);
 	a->ctr[SN_AC_DOORBELLS]++;
 	cq->wq->ctr[SN_QC_CQ_DOORBELLS]++;
 	return cq;
@@ -223,6 +284,25 @@ wq_new_tail(struct sn_adapter *a, struct sn_wq *wq, uint32_t tail)
 	(void)a;
 }
 
+/* Is a doorbell value waiting on any page (lock held)?  Sequentially
+ * consistent loads: see sn_idle_sleep(). */
+bool
+sn_db_pending(struct sn_adapter *a)
+{
+	static const uint32_t off64[] = { MANA_DB_SQ, MANA_DB_RQ, MANA_DB_CQ };
+	static const uint32_t off32[] = { MANA_DB_SQ_SHORT, MANA_DB_RQ_SHORT, MANA_DB_CQ_SHORT };
+	unsigned int i, j;
+
+	if (a->revoked)
+		return false;
+	for (i = 0; i < a->n_pages; i++)
+		for (j = 0; j < 3; j++)
+			if (__atomic_load_n((uint64_t *)(a->pages[i] + off64[j]), __ATOMIC_SEQ_CST) ||
+			    __atomic_load_n((uint32_t *)(a->pages[i] + off32[j]), __ATOMIC_SEQ_CST))
+				return true;
+	return false;
+}
+
 /* Scan every doorbell page in use once (lock held); returns doorbells. */
 unsigned int
 sn_db_scan(struct sn_adapter *a)
@@ -232,6 +312,7 @@ sn_db_scan(struct sn_adapter *a)
 	for (i = 0; i < a->n_pages; i++) {
 		uint8_t *pg = a->pages[i];
 		struct sn_dbr *r = a->page_dbr[i];
+		unsigned int pidx = a->page_idx[i];
 		struct sn_wq *wq;
 		struct sn_cq *cq;
 		uint64_t v;
@@ -241,42 +322,42 @@ sn_db_scan(struct sn_adapter *a)
 			union mana_db_sq d = { .as_uint64 = v };
 
 			n++;
-			if ((wq = route_wq(a, r, d.id, SN_WQ_SQ)) != NULL)
+			if ((wq = route_wq(a, r, pidx, d.id, SN_WQ_SQ)) != NULL)
 				wq_new_tail(a, wq, d.tail_ptr);
 		}
 		if ((s = take32(pg, MANA_DB_SQ_SHORT)) != 0) {
 			union mana_db_short_wq d = { .as_uint32 = s };
 
 			n++;
-			if ((wq = route_wq(a, r, d.id, SN_WQ_SQ)) != NULL)
+			if ((wq = route_wq(a, r, pidx, d.id, SN_WQ_SQ)) != NULL)
 				wq_new_tail(a, wq, wq->tail + d.tail_ptr_incr);
 		}
 		if ((v = take64(pg, MANA_DB_RQ)) != 0) {
 			union mana_db_rq d = { .as_uint64 = v };
 
 			n++;
-			if ((wq = route_wq(a, r, d.id, SN_WQ_RQ)) != NULL)
+			if ((wq = route_wq(a, r, pidx, d.id, SN_WQ_RQ)) != NULL)
 				wq_new_tail(a, wq, d.tail_ptr);
 		}
 		if ((s = take32(pg, MANA_DB_RQ_SHORT)) != 0) {
 			union mana_db_short_wq d = { .as_uint32 = s };
 
 			n++;
-			if ((wq = route_wq(a, r, d.id, SN_WQ_RQ)) != NULL)
+			if ((wq = route_wq(a, r, pidx, d.id, SN_WQ_RQ)) != NULL)
 				wq_new_tail(a, wq, wq->tail + d.tail_ptr_incr);
 		}
 		if ((v = take64(pg, MANA_DB_CQ)) != 0) {
 			union mana_db_cq d = { .as_uint64 = v };
 
 			n++;
-			if ((cq = route_cq(a, r, d.id)) != NULL)
+			if ((cq = route_cq(a, r, pidx, d.id)) != NULL)
 				sn_cq_doorbell(a, cq, d.tail_ptr, d.arm);
 		}
 		if ((s = take32(pg, MANA_DB_CQ_SHORT)) != 0) {
 			union mana_db_short_cq d = { .as_uint32 = s };
 
 			n++;
-			if ((cq = route_cq(a, r, d.id)) != NULL)
+			if ((cq = route_cq(a, r, pidx, d.id)) != NULL)
 				sn_cq_doorbell_short(a, cq, d.tail_ptr_incr, d.arm);
 		}
 	}

@@ -164,37 +164,3 @@ sn_pd_free(struct sn_adapter *a, uint32_t pdn)
 			       pdn, a->mr[i].lkey);
 	sn_adapter_unlock(a);
 }
-
-/*
- * The DMA check of one SGE access (lock held, device thread).  Returns the
- * host address of addr, or NULL with *verr = SN_VERR_BAD_LKEY / _BAD_PD /
- * _SGE_RANGE / _ACCESS.
- */
-uint8_t *
-sn_mr_access(struct sn_adapter *a, uint32_t lkey, uint32_t pdn, uint64_t addr,
-	     uint32_t len, bool write, uint32_t *verr)
-{
-	uint32_t i = lkey >> 8;
-	const struct sn_mr *m;
-	uint64_t off;
-
-	if (i == 0 || i >= a->mr_cap || a->mr[i].lkey != lkey) {
-		*verr = SN_VERR_BAD_LKEY;
-		return NULL;
-	}
-	m = &a->mr[i];
-	if (m->pdn != pdn) {
-		*verr = SN_VERR_BAD_PD;
-		return NULL;
-	}
-	off = addr - m->iova;
-	if (addr < m->iova || off > m->length || len > m->length - off) {
-		*verr = SN_VERR_SGE_RANGE;
-		return NULL;
-	}
-	if (write && !(m->access & IBV_ACCESS_LOCAL_WRITE)) {
-		*verr = SN_VERR_ACCESS;
-		return NULL;
-	}
-	return m->host + off;
-}

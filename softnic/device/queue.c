@@ -120,6 +120,7 @@ wq_new(struct sn_adapter *a, struct sn_dbr *r, enum sn_wq_type t, struct sn_port
 		sn_wq_free(a, wq);
 		return NULL;
 	}
+	sn_dbr_page_own(r, wq->page, t, wq->id, cq_id);
 	return wq;
 }
 

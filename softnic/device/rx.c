@@ -55,13 +55,13 @@ struct rx_meta {
 	bool hashed;
 };
 
-static void
+static inline void
 rx_classify(const uint8_t *f, uint32_t len, const struct sn_rss *rss, struct rx_meta *m)
 {
 	struct mana_rx_comp_oob *o = &m->oob;
 	struct sn_l3l4 l;
-	uint32_t tuple[9], n = 0;
-	bool l4;
+	const uint8_t *t;
+	bool l4, good;
 
 	sn_parse(f, len, &l);
 	m->hash = 0;
@@ -73,29 +73,16 @@ rx_classify(const uint8_t *f, uint32_t len, const struct sn_rss *rss, struct rx_
 			o->rx_iphdr_csum_succeed = 1;
 		else
 			o->rx_iphdr_csum_fail = 1;
-		tuple[n++] = rte_be_to_cpu_32(ip->src_addr);
-		tuple[n++] = rte_be_to_cpu_32(ip->dst_addr);
 	} else if (l.l3 == 6) {
-		const struct rte_ipv6_hdr *ip = (const void *)(f + l.l3_off);
-		unsigned int i;
-
 		o->rx_iphdr_csum_succeed = 1;
-		for (i = 0; i < 8; i++) {
-			uint32_t w;
-
-			memcpy(&w, (const uint8_t *)ip->src_addr + 4 * i, 4);
-			tuple[n++] = rte_be_to_cpu_32(w);
-		}
 	} else {
 		return;
 	}
 	l4 = l.len_ok && !l.frag &&
 	     ((l.l4proto == IPPROTO_TCP && l.l4_len >= 20) ||
 	      (l.l4proto == IPPROTO_UDP && l.l4_len >= 8));
+	t = f + l.l4_off;
 	if (l4) {
-		const uint8_t *t = f + l.l4_off;
-		bool good;
-
 		if (l.l4proto == IPPROTO_UDP && t[6] == 0 && t[7] == 0)
 			good = l.l3 == 4;
 		else
@@ -107,40 +94,67 @@ rx_classify(const uint8_t *f, uint32_t len, const struct sn_rss *rss, struct rx_
 			o->rx_udp_csum_succeed = good;
 			o->rx_udp_csum_fail = !good;
 		}
-		tuple[n++] = ((uint32_t)sn_get_be16(t) << 16) | sn_get_be16(t + 2);
 	}
 	if (rss->rss_enable) {
+		/* §7.2: src ‖ dst address [‖ src ‖ dst port], as 32-bit words */
+		uint32_t tuple[9], n = 0, i, w;
+
+		if (l.l3 == 4) {
+			const struct rte_ipv4_hdr *ip = (const void *)(f + l.l3_off);
+
+			tuple[n++] = rte_be_to_cpu_32(ip->src_addr);
+			tuple[n++] = rte_be_to_cpu_32(ip->dst_addr);
+		} else {
+			const struct rte_ipv6_hdr *ip = (const void *)(f + l.l3_off);
+
+			for (i = 0; i < 8; i++) {
+				memcpy(&w, (const uint8_t *)ip->src_addr + 4 * i, 4);
+				tuple[n++] = rte_be_to_cpu_32(w);
+			}
+		}
+		if (l4)
+			tuple[n++] = ((uint32_t)sn_get_be16(t) << 16) | sn_get_be16(t + 2);
 		m->hash = rte_softrss_be(tuple, n, (const uint8_t *)rss->key_be);
 		m->hashed = true;
 		o->rx_hashtype = l4 ? MANA_HASH_L4 : MANA_HASH_L3;
 	}
 }
 
-static void
-rx_write_cqe(struct sn_adapter *a, struct sn_wq *rq, struct mana_cqe *c,
-	     uint64_t last_seq, uint32_t last_pos)
+/* Complete the CQE built in the RQ's next CQ slot (lock held). */
+static inline __attribute__((always_inline)) void
+rx_commit(struct sn_adapter *a, struct sn_wq *rq, uint32_t type, uint32_t verr,
+	  uint64_t last_seq, uint32_t last_pos)
 {
-	c->rx.hdr.client_type = MANA_CQE_CLIENT_TYPE_COMPLETION;
+	struct mana_cqe *c = sn_cq_slot(&rq->cq);
+	union mana_cqe_header h = { .as_uint32 = 0 };
+
+	h.cqe_type = type;
+	h.client_type = MANA_CQE_CLIENT_TYPE_COMPLETION;
+	h.vendor_err = verr;
+	c->rx.hdr.as_uint32 = h.as_uint32;
 	rq->port->ctr[SN_PC_RX_CQES]++;
-	sn_cq_write(a, rq, c, last_seq, last_pos);
+	sn_cq_commit(a, rq, type, last_seq, last_pos);
 }
 
-/* Write the open coalesced CQE of one RQ (lock held). */
+/* Write the open coalesced CQE of one RQ (lock held).  It was built in
+ * place in the CQ's next slot; only its type is still to be set. */
 void
 sn_rx_flush(struct sn_adapter *a, struct sn_wq *rq)
 {
+	uint32_t type;
+
 	if (rq->open_cnt == 0)
 		return;
 	if (rq->open_cnt == 1) {
-		rq->open.rx.hdr.cqe_type = MANA_CQE_RX_OKAY;
+		type = MANA_CQE_RX_OKAY;
 	} else {
-		rq->open.rx.hdr.cqe_type = MANA_CQE_RX_COALESCED_4;
+		type = MANA_CQE_RX_COALESCED_4;
 		rq->ctr[SN_QC_COALESCED_CQES]++;
 		rq->ctr[SN_QC_COALESCED_PKTS] += rq->open_cnt;
 		rq->port->ctr[SN_PC_RX_COALESCED_CQES]++;
 	}
 	rq->open_cnt = 0;
-	rx_write_cqe(a, rq, &rq->open, rq->open_last_seq, rq->open_last_pos);
+	rx_commit(a, rq, type, SN_VERR_NONE, rq->open_last_seq, rq->open_last_pos);
 }
 
 /* Write every open coalesced CQE (end of a device-thread iteration). */
@@ -173,21 +187,44 @@ rx_prefetch_next(struct sn_adapter *a, struct sn_wq *rq)
 		__builtin_prefetch(a->mr[i].host + (sge.address - a->mr[i].iova), 1);
 }
 
+/* A frame that cannot be received into the WQE at pos: CQE_RX_TRUNCATED
+ * (§5.3), written after any open CQE of the RQ.  Lock held. */
+static void __attribute__((noinline))
+rx_truncated(struct sn_adapter *a, struct sn_wq *rq, uint32_t len, const struct rx_meta *m,
+	     uint32_t pos, uint32_t verr)
+{
+	struct mana_cqe *c;
+
+	if (rq->open_cnt)
+		sn_rx_flush(a, rq);
+	c = sn_cq_slot(&rq->cq);
+	memset(c->data, 0, sizeof(c->data));
+	c->rx.dw1 = m->oob.dw1;
+	c->rx.ppi[0].pkt_len = len > 0xffff ? 0xffff : len;
+	c->rx.ppi[0].pkt_hash = m->hash;
+	c->rx.rx_wqe_offset = pos;
+	if (verr != SN_VERR_NONE)
+		rq->port->ctr[SN_PC_RX_DROP_DMA_ERROR]++;
+	else
+		rq->port->ctr[SN_PC_RX_DROP_TRUNCATED]++;
+	rx_commit(a, rq, MANA_CQE_RX_TRUNCATED, verr, rq->seq - 1, pos);
+}
+
 /* Deliver one frame (VLAN already stripped) to RQ rq.  Lock held. */
-static void
+static inline void
 rx_deliver(struct sn_adapter *a, struct sn_wq *rq, const uint8_t *f, uint32_t len,
 	   const struct rx_meta *m)
 {
 	struct sn_port *p = rq->port;
 	uint32_t off, nsge, oob_dw, size, cap = 0, i, sgl, verr = SN_VERR_NONE;
+	uint32_t avail = rq->tail - rq->hw;
 	struct mana_sge sge[MANA_MAX_RX_SGE];
 	uint8_t *dst[MANA_MAX_RX_SGE];
 	struct mana_wqe_header hdr;
-	struct mana_cqe c;
+	struct mana_cqe *c;
 	uint32_t pos = rq->hw;
 
-	if ((uint32_t)(rq->tail - rq->hw) < MANA_BU_SIZE ||
-	    (uint32_t)(rq->tail - rq->hw) > 0x80000000u) {
+	if (unlikely(avail < MANA_BU_SIZE || avail > 0x80000000u)) {
 		p->ctr[SN_PC_RX_DROP_NO_WQE]++;
 		return;
 	}
@@ -196,7 +233,7 @@ rx_deliver(struct sn_adapter *a, struct sn_wq *rq, const uint8_t *f, uint32_t le
 	nsge = hdr.num_sgl_entries;
 	oob_dw = hdr.inline_client_oob_size;
 	size = mana_wqe_size(oob_dw * 4, nsge);
-	if (size > (uint32_t)(rq->tail - rq->hw)) {
+	if (unlikely(size > avail)) {
 		if (!rq->tail_warned)
 			sn_log(SN_LOG_WARN, "RQ %u: doorbell tail %u ends inside the %u-byte "
 			       "WQE at %u", rq->id, rq->tail, size, rq->hw);
@@ -205,7 +242,17 @@ rx_deliver(struct sn_adapter *a, struct sn_wq *rq, const uint8_t *f, uint32_t le
 		return;
 	}
 	rq->tail_warned = false;
-	if (nsge == 0 || nsge > MANA_MAX_RX_SGE || size > MANA_MAX_RQ_WQE_SIZE) {
+	if (likely(nsge == 1)) {
+		/* the Ethernet drivers' one-buffer WQE (§5.1) */
+		memcpy(&sge[0], rq->ring + ((off + MANA_DMA_HDR_SIZE + oob_dw * 4) & rq->mask),
+		       sizeof(sge[0]));
+		dst[0] = NULL;
+		if (sge[0].size != 0) {
+			dst[0] = sn_mr_access(a, sge[0].mem_key, rq->pdn, sge[0].address,
+					      sge[0].size, true, &verr);
+			cap = sge[0].size;
+		}
+	} else if (unlikely(nsge == 0 || nsge > MANA_MAX_RX_SGE || size > MANA_MAX_RQ_WQE_SIZE)) {
 		verr = SN_VERR_TOO_MANY_SGE;
 	} else {
 		sgl = (off + MANA_DMA_HDR_SIZE + oob_dw * 4) & rq->mask;
@@ -226,43 +273,38 @@ rx_deliver(struct sn_adapter *a, struct sn_wq *rq, const uint8_t *f, uint32_t le
 	rq->seq++;
 	rq->ctr[SN_QC_WQES]++;
 	rx_prefetch_next(a, rq);
-	if (verr != SN_VERR_NONE || len > cap) {
-		if (rq->open_cnt)
-			sn_rx_flush(a, rq);
-		memset(&c, 0, sizeof(c));
-		c.rx.hdr.cqe_type = MANA_CQE_RX_TRUNCATED;
-		c.rx.hdr.vendor_err = verr;
-		c.rx.dw1 = m->oob.dw1;
-		c.rx.ppi[0].pkt_len = len > 0xffff ? 0xffff : len;
-		c.rx.ppi[0].pkt_hash = m->hash;
-		c.rx.rx_wqe_offset = pos;
-		if (verr != SN_VERR_NONE)
-			p->ctr[SN_PC_RX_DROP_DMA_ERROR]++;
-		else
-			p->ctr[SN_PC_RX_DROP_TRUNCATED]++;
-		rx_write_cqe(a, rq, &c, rq->seq - 1, pos);
+	if (unlikely(verr != SN_VERR_NONE || len > cap)) {
+		rx_truncated(a, rq, len, m, pos, verr);
 		return;
 	}
-	for (i = 0, off = 0; i < nsge && off < len; i++) {
-		uint32_t n = len - off < sge[i].size ? len - off : sge[i].size;
+	if (likely(len <= sge[0].size)) {
+		memcpy(dst[0], f, len);
+	} else {
+		for (i = 0, off = 0; i < nsge && off < len; i++) {
+			uint32_t n = len - off < sge[i].size ? len - off : sge[i].size;
 
-		if (n == 0)
-			continue;
-		memcpy(dst[i], f + off, n);
-		off += n;
+			if (n == 0)
+				continue;
+			memcpy(dst[i], f + off, n);
+			off += n;
+		}
 	}
 	p->ctr[SN_PC_RX_FRAMES]++;
 	p->ctr[SN_PC_RX_BYTES] += len;
+	/* Coalescing (§5.4): the open CQE is built in place in the CQ's next
+	 * slot and written (owner bits) by sn_rx_flush(). */
 	if (rq->open_cnt &&
-	    (rq->open_cnt >= MANA_RX_COALESCE_MAX || rq->open.rx.dw1 != m->oob.dw1))
+	    (rq->open_cnt >= MANA_RX_COALESCE_MAX || rq->open_dw1 != m->oob.dw1))
 		sn_rx_flush(a, rq);
+	c = sn_cq_slot(&rq->cq);
 	if (rq->open_cnt == 0) {
-		memset(&rq->open, 0, sizeof(rq->open));
-		rq->open.rx.dw1 = m->oob.dw1;
-		rq->open.rx.rx_wqe_offset = pos;
+		memset(c->data, 0, sizeof(c->data));
+		c->rx.dw1 = m->oob.dw1;
+		c->rx.rx_wqe_offset = pos;
+		rq->open_dw1 = m->oob.dw1;
 	}
-	rq->open.rx.ppi[rq->open_cnt].pkt_len = len;
-	rq->open.rx.ppi[rq->open_cnt].pkt_hash = m->hash;
+	c->rx.ppi[rq->open_cnt].pkt_len = len;
+	c->rx.ppi[rq->open_cnt].pkt_hash = m->hash;
 	rq->open_cnt++;
 	rq->open_last_seq = rq->seq - 1;
 	rq->open_last_pos = pos;
@@ -274,25 +316,35 @@ rx_deliver(struct sn_adapter *a, struct sn_wq *rq, const uint8_t *f, uint32_t le
 	}
 }
 
-/* Handle one frame of len bytes from port p. */
-static void
-rx_frame(struct sn_adapter *a, struct sn_port *p, uint8_t *f, uint32_t len)
+/*
+ * Handle one frame of len bytes (<= SN_MAX_FRAME) arriving at port p
+ * (lock held, device thread, p has RX steering): drop faults, link, VLAN
+ * strip (§5.6), classification and RSS (§7), delivery (§5).  f may be
+ * modified when writable; otherwise (a frame still in the sender's TX
+ * buffer, cut-through of a loop wire) a tagged frame is copied first.
+ */
+void
+sn_rx_frame(struct sn_adapter *a, struct sn_port *p, uint8_t *f, uint32_t len, bool writable)
 {
 	const struct sn_rss *rss = p->rss;
 	struct sn_wq *rq;
 	struct rx_meta m;
 
-	if (p->fault_rx_drop_n) {
+	if (unlikely(p->fault_rx_drop_n)) {
 		p->fault_rx_drop_n--;
 		p->ctr[SN_PC_RX_DROP_FAULT]++;
 		return;
 	}
-	if (!p->link_up) {
+	if (unlikely(!p->link_up)) {
 		p->ctr[SN_PC_RX_DROP_LINK_DOWN]++;
 		return;
 	}
 	m.oob.dw1 = 0;
 	if (len >= SN_ETH_HLEN + SN_VLAN_HLEN && sn_get_be16(f + 12) == RTE_ETHER_TYPE_VLAN) {
+		if (!writable) {
+			memcpy(a->rxbuf, f, len);
+			f = a->rxbuf;
+		}
 		m.oob.rx_vlan_id = sn_get_be16(f + 14) & 0xfff;
 		m.oob.rx_vlantag_present = 1;
 		memmove(f + SN_VLAN_HLEN, f, 12);
@@ -326,7 +378,7 @@ sn_rx_poll(struct sn_adapter *a, struct sn_port *p)
 			p->ctr[SN_PC_RX_DROP_TRUNCATED]++;
 			continue;
 		}
-		rx_frame(a, p, a->rxbuf, (uint32_t)len);
+		sn_rx_frame(a, p, a->rxbuf, (uint32_t)len, true);
 	}
 	return n;
 }

@@ -17,7 +17,14 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include <infiniband/verbs.h>
+
 #include "softnic.h"
+
+#ifndef likely
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#endif
 
 #define SN_MAX_QUEUE_ID		4096u	/* ids 1..4095 (short doorbells: 12 bits) */
 #define SN_RX_BURST		1024u	/* frames taken from one wire per iteration */
@@ -151,8 +158,9 @@ struct sn_wq {
 	struct sn_rss *rss;		/* RQ: owning RSS object */
 	/* SQ: "delay" fault: time of the latest doorbell. */
 	uint64_t db_time_ns;
-	/* RQ: the open (not yet written) coalesced CQE. */
-	struct mana_cqe open;
+	/* RQ: the open (not yet written) coalesced CQE, built in place in the
+	 * CQ's next slot (rx.c): packets in it, their dword-1 flags. */
+	uint32_t open_dw1;
 	unsigned int open_cnt;
 	uint64_t open_last_seq;
 	uint32_t open_last_pos;
@@ -182,6 +190,8 @@ struct sn_port {
 	uint32_t vport_pdn;		/* PD configuring the vPort, 0 = free */
 	unsigned int vport_sqs;		/* SQs of that PD on this port */
 	struct sn_rss *rss;		/* RX steering, NULL = none */
+	int loop_peer;			/* loop wire to a loop-wired port of this
+					 * adapter: that port (cut-through), else -1 */
 	bool rx_started;		/* an RQ doorbell arrived since steering */
 	/* fault injection */
 	uint32_t fault_tx_err_n;
@@ -192,12 +202,27 @@ struct sn_port {
 	uint64_t ctr[SN_PC_MAX];
 };
 
+/* Trap state of a doorbell page (dbtrap.c). */
+enum sn_page_state {
+	SN_PG_LEARN = 0,		/* write-protected until its first store */
+	SN_PG_SHARED = 1,		/* write-protected: every store emulated */
+	SN_PG_FAST = 2,			/* writable: only polled */
+};
+
 struct sn_dbr {
 	struct sn_adapter *a;
 	int fd;
-	uint8_t *base;
-	bool dead;			/* revoked or destroyed */
+	uint8_t *base;			/* driver view (db_page pointers) */
+	uint8_t *dev;			/* device view of the same memfd */
+	bool dead;			/* revoked or destroyed (atomic access) */
+	int trap_slot;			/* dbtrap registry slot, -1 = not trapped */
 	uint8_t page_used[SN_DBR_PAGES];
+	uint8_t page_state[SN_DBR_PAGES];	/* enum sn_page_state */
+	/* queues a page was handed out for: its WQ (type, id) and that WQ's
+	 * CQ; 0 = none (page 0, free pages) */
+	uint8_t owner_type[SN_DBR_PAGES];
+	uint32_t owner_wq[SN_DBR_PAGES];
+	uint32_t owner_cq[SN_DBR_PAGES];
 	struct sn_dbr *next;
 };
 
@@ -225,6 +250,10 @@ struct sn_adapter {
 	pthread_t thread;
 	bool thread_started;
 	atomic_bool stop;
+	/* idle sleep: set while the device thread sleeps; a trapped doorbell
+	 * (dbtrap.c) writes wake_fd (an eventfd) to wake it */
+	bool sleeping;
+	int wake_fd;
 	uint32_t generation;
 	bool revoked;
 	unsigned int num_ports;
@@ -236,8 +265,9 @@ struct sn_adapter {
 	/* device thread work lists, rebuilt when queues change */
 	struct sn_wq **sqs;
 	unsigned int n_sqs;
-	uint8_t **pages;		/* doorbell pages to scan */
+	uint8_t **pages;		/* doorbell pages to scan (device view) */
 	struct sn_dbr **page_dbr;
+	uint16_t *page_idx;		/* index of pages[i] in its region */
 	unsigned int n_pages;
 	struct sn_wq *open_rqs[SN_MAX_QUEUE_ID];	/* RQs with an open CQE */
 	unsigned int n_open;
@@ -273,17 +303,61 @@ uint64_t sn_now_ns(void);
 /* doorbell.c */
 /* Scan every doorbell page once; returns the number of doorbells seen. */
 unsigned int sn_db_scan(struct sn_adapter *a);
+/* Is a doorbell value waiting on any page (lock held)? */
+bool sn_db_pending(struct sn_adapter *a);
 /* Allocate / free a queue page of a region (lock held); 0 = none left. */
 unsigned int sn_dbr_page_alloc(struct sn_dbr *r);
 void sn_dbr_page_free(struct sn_dbr *r, unsigned int page);
 /* Mark every region of the adapter dead (revoke). */
 void sn_dbr_kill_all(struct sn_adapter *a);
 
-/* mr.c */
-/* Check a device access of len bytes at SGE address addr under lkey for a
- * queue of PD pdn; returns the host pointer or NULL with *verr set. */
-uint8_t *sn_mr_access(struct sn_adapter *a, uint32_t lkey, uint32_t pdn,
-		      uint64_t addr, uint32_t len, bool write, uint32_t *verr);
+/* Give a queue page its owners (lock held, after sn_dbr_page_alloc):
+ * the WQ of type t and id wq_id, and its CQ cq_id. */
+void sn_dbr_page_own(struct sn_dbr *r, unsigned int page, enum sn_wq_type t,
+		     uint32_t wq_id, uint32_t cq_id);
+
+/* dbtrap.c: exact doorbells on shared pages (spec §1.2, §2) */
+bool sn_dbtrap_register(struct sn_dbr *r);
+void sn_dbtrap_unregister(struct sn_dbr *r);
+void sn_dbtrap_set(struct sn_dbr *r, unsigned int page, uint8_t state);
+void sn_dbtrap_stats(uint64_t *traps, uint64_t *unknown, uint64_t *timeouts);
+
+/* mr.c (MR table); the DMA check is inline here */
+/*
+ * The DMA check of one SGE access (lock held, device thread; spec §3.2, see
+ * mr.c for the lkey layout): a device access of len bytes at SGE address
+ * addr under lkey for a queue of PD pdn (write: RX, needs LOCAL_WRITE).
+ * Returns the host address of addr, or NULL with *verr = SN_VERR_BAD_LKEY /
+ * _BAD_PD / _SGE_RANGE / _ACCESS.
+ */
+static inline uint8_t *
+sn_mr_access(struct sn_adapter *a, uint32_t lkey, uint32_t pdn, uint64_t addr,
+	     uint32_t len, bool write, uint32_t *verr)
+{
+	uint32_t i = lkey >> 8;
+	const struct sn_mr *m;
+	uint64_t off;
+
+	if (unlikely(i == 0 || i >= a->mr_cap || a->mr[i].lkey != lkey)) {
+		*verr = SN_VERR_BAD_LKEY;
+		return NULL;
+	}
+	m = &a->mr[i];
+	if (unlikely(m->pdn != pdn)) {
+		*verr = SN_VERR_BAD_PD;
+		return NULL;
+	}
+	off = addr - m->iova;
+	if (unlikely(addr < m->iova || off > m->length || len > m->length - off)) {
+		*verr = SN_VERR_SGE_RANGE;
+		return NULL;
+	}
+	if (unlikely(write && !(m->access & IBV_ACCESS_LOCAL_WRITE))) {
+		*verr = SN_VERR_ACCESS;
+		return NULL;
+	}
+	return m->host + off;
+}
 
 /* cq.c */
 void sn_cq_init(struct sn_cq *cq, const struct sn_cq_desc *d, uint32_t id,
@@ -293,6 +367,77 @@ void sn_cq_fini(struct sn_cq *cq);
  * WQEs up to last_seq (whose byte position is last_pos). */
 void sn_cq_write(struct sn_adapter *a, struct sn_wq *wq, const struct mana_cqe *c,
 		 uint64_t last_seq, uint32_t last_pos);
+/* The slot the next CQE of cq goes to: a writer fills its 60 bytes of
+ * client data in place (invisible to the driver until the owner bits
+ * change), then calls sn_cq_commit(). */
+static inline struct mana_cqe *
+sn_cq_slot(struct sn_cq *cq)
+{
+	return &cq->ring[cq->slot];
+}
+void sn_cq_overflow(struct sn_adapter *a, struct sn_wq *wq, uint64_t k);
+uint32_t sn_cq_owner_fault(struct sn_wq *wq, uint32_t owner);
+void sn_cq_fire(struct sn_cq *cq);
+
+/* Is the CQE that slot cq->slot holds (index k - N) known consumed (§6.4,
+ * the inference described in cq.c)? */
+static inline bool
+sn_cq_victim_consumed(const struct sn_cq *cq, const struct sn_wq *wq, uint64_t victim)
+{
+	const struct sn_cqe_rec *r = &cq->rec[cq->slot];
+
+	if (victim < cq->db_consumed)
+		return true;
+	/* ring space of the victim's last WQE re-posted */
+	if ((uint32_t)(wq->tail - r->wqe_pos) > wq->size &&
+	    (uint32_t)(wq->tail - r->wqe_pos) < 0x80000000u)
+		return true;
+	/* at least max_wr WQEs completed after it: wq->seq - 1 is the newest
+	 * WQE consumed by the device (the one completing now) */
+	if (wq->max_wr != 0 && wq->seq >= 1 && wq->seq - 1 >= r->wqe_seq + wq->max_wr)
+		return true;
+	return false;
+}
+
+/*
+ * Complete the CQE whose 60 bytes of client data the caller has written into
+ * sn_cq_slot(&wq->cq) (lock held, device thread): overflow check (§6.4),
+ * info dword with the owner bits stored last with release semantics (§6.3),
+ * bookkeeping, counters, completion event (§6.5).  cqe_type is the type the
+ * caller wrote; last_seq/last_pos identify the last WQE this CQE completes
+ * (for overflow inference).
+ */
+static inline __attribute__((always_inline)) void
+sn_cq_commit(struct sn_adapter *a, struct sn_wq *wq, uint32_t cqe_type,
+	     uint64_t last_seq, uint32_t last_pos)
+{
+	struct sn_cq *cq = &wq->cq;
+	struct mana_cqe *dst = &cq->ring[cq->slot];
+	union mana_cqe_info info = { .as_uint32 = 0 };
+	uint64_t k = cq->k;
+	uint32_t owner = cq->owner;
+
+	if (k >= cq->n && unlikely(!sn_cq_victim_consumed(cq, wq, k - cq->n)))
+		sn_cq_overflow(a, wq, k);
+	if (unlikely(wq->port->fault_owner_corrupt))
+		owner = sn_cq_owner_fault(wq, owner);
+	info.wq_num = wq->id;
+	info.is_sq = wq->type == SN_WQ_SQ;
+	info.owner_bits = owner;
+	__atomic_store_n(&dst->info.as_uint32, info.as_uint32, __ATOMIC_RELEASE);
+	cq->rec[cq->slot].wqe_seq = last_seq;
+	cq->rec[cq->slot].wqe_pos = last_pos;
+	cq->k = k + 1;
+	if (unlikely(++cq->slot == cq->n)) {
+		cq->slot = 0;
+		cq->owner = (cq->owner + 1) & MANA_CQE_OWNER_MASK;
+	}
+	__builtin_prefetch(&cq->ring[cq->slot], 1);
+	wq->ctr[SN_QC_CQES]++;
+	wq->cqe_type_ctr[cqe_type & (SN_CQE_TYPES - 1)]++;
+	if (unlikely(cq->armed) && k >= cq->arm_at)
+		sn_cq_fire(cq);
+}
 /* CQ doorbell: tail = consumer head mod 8N (64-bit form, §2.2) */
 void sn_cq_doorbell(struct sn_adapter *a, struct sn_cq *cq, uint32_t tail, bool arm);
 /* CQ short doorbell: incr entries consumed (§2.3) */
@@ -309,6 +454,10 @@ unsigned int sn_rx_poll(struct sn_adapter *a, struct sn_port *p);
 void sn_rx_flush_all(struct sn_adapter *a);
 /* Write the open coalesced CQE of one RQ, if any. */
 void sn_rx_flush(struct sn_adapter *a, struct sn_wq *rq);
+/* One frame (len <= SN_MAX_FRAME) arriving at port p, which has RX
+ * steering; f is modified only if writable. */
+void sn_rx_frame(struct sn_adapter *a, struct sn_port *p, uint8_t *f, uint32_t len,
+		 bool writable);
 
 /* queue.c */
 void sn_queue_free_all(struct sn_adapter *a);

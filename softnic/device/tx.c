@@ -41,6 +41,7 @@
  * TPID 0x8100 + TCI (pcp, dei, vlan_id) after the source MAC.  Frames are
  * sent as posted, without padding to 60 bytes.  With the link down the frame
  * is dropped (tx_drop_link_down) and the WQE completes with CQE_TX_OKAY.
+ * Loop wires: see sn_tx_process() for the cut-through to the peer port.
  *
  * TX CQE client data: dword 0 cqe_type / client_type 1 / vendor_err;
  * dword 2 = the WQE's free-running byte position (so tx_wqe_offset = BU
@@ -92,11 +93,18 @@ bad:
 	return MANA_CQE_TX_HDR_PROCESSING_ERROR;
 }
 
+/* Loop-wire cut-through state of one sn_tx_process() call. */
+struct tx_burst {
+	struct sn_port *peer;	/* receiving port, NULL: send through the wire */
+	uint32_t frames;	/* cut-through frames not yet counted on the wires */
+	uint64_t bytes;
+};
+
 /* Gather, check, offload and send the frame of one WQE; returns the CQE
  * type (MANA_CQE_TX_OKAY or an error) and *verr. */
-static uint32_t
+static inline uint32_t
 tx_frame(struct sn_adapter *a, struct sn_wq *sq, uint32_t off, uint32_t oob_bytes,
-	 uint32_t nsge, const struct mana_tx_oob *oob, uint32_t *verr)
+	 uint32_t nsge, const struct mana_tx_oob *oob, uint32_t *verr, struct tx_burst *b)
 {
 	struct sn_port *p = sq->port;
 	uint8_t *buf = a->txbuf + SN_VLAN_HLEN;
@@ -159,10 +167,21 @@ tx_frame(struct sn_adapter *a, struct sn_wq *sq, uint32_t off, uint32_t oob_byte
 		buf[15] = (uint8_t)tci;
 		len += SN_VLAN_HLEN;
 	}
-	if (!p->link_up) {
+	if (unlikely(!p->link_up)) {
 		p->ctr[SN_PC_TX_DROP_LINK_DOWN]++;
 		return MANA_CQE_TX_OKAY;
 	}
+	if (b->peer != NULL && len <= SN_MAX_FRAME) {
+		/* Loop-wire cut-through (see sn_tx_process): straight from the
+		 * TX buffer to the peer's RX path, in order, no FIFO copy. */
+		b->frames++;
+		b->bytes += len;
+		p->ctr[SN_PC_TX_FRAMES]++;
+		p->ctr[SN_PC_TX_BYTES] += len;
+		sn_rx_frame(a, b->peer, buf, len, !direct);
+		return MANA_CQE_TX_OKAY;
+	}
+	b->peer = NULL;		/* a frame may now wait in the peer's FIFO */
 	ret = p->wire ? sn_wire_tx(p->wire, buf, len) : -ENOTCONN;
 	if (ret) {
 		p->ctr[SN_PC_TX_DROP_WIRE]++;
@@ -220,17 +239,29 @@ unsigned int
 sn_tx_process(struct sn_adapter *a, struct sn_wq *sq, unsigned int budget)
 {
 	struct sn_port *p = sq->port;
+	struct tx_burst b = { .peer = NULL, .frames = 0, .bytes = 0 };
 	unsigned int done = 0;
 
 	if (p->fault_delay_us &&
 	    sn_now_ns() < sq->db_time_ns + (uint64_t)p->fault_delay_us * 1000ull)
 		return 0;
+	/* Loop-wire cut-through: when the peer port receives (RX steering, RQ
+	 * doorbell seen) and no frame waits in its FIFO, the frames of this
+	 * burst go straight to its RX path; frames would wait in the FIFO in
+	 * exactly these conditions only until the next RX poll, so order and
+	 * every drop/counter stay as through the FIFO.  The wires' counters
+	 * are updated once per burst. */
+	if (p->loop_peer >= 0) {
+		struct sn_port *q = &a->port[p->loop_peer];
+
+		if (q->rss != NULL && q->rx_started && sn_wire_loop_empty(q->wire))
+			b.peer = q;
+	}
 	while (sq->hw != sq->tail && done < budget) {
 		uint32_t avail = sq->tail - sq->hw, off = sq->hw & sq->mask;
 		uint32_t oob_dw, nsge, size, type, verr = SN_VERR_NONE;
 		struct mana_wqe_header hdr;
 		struct mana_tx_oob oob;
-		struct mana_cqe cqe;
 
 		memcpy(&hdr, sq->ring + off, sizeof(hdr));
 		oob_dw = hdr.inline_client_oob_size;
@@ -243,9 +274,14 @@ sn_tx_process(struct sn_adapter *a, struct sn_wq *sq, unsigned int budget)
 			sq->tail_warned = true;
 			break;
 		}
-		memset(&oob, 0, sizeof(oob));
-		if (oob_dw == MANA_OOB_DWORDS_SHORT || oob_dw == MANA_OOB_DWORDS_LONG)
-			memcpy(&oob, sq->ring + off + MANA_DMA_HDR_SIZE, oob_dw * 4);
+		/* header + OOB (<= 32 bytes) never wrap (§3.3) */
+		memset(&oob.l, 0, sizeof(oob.l));
+		if (likely(oob_dw == MANA_OOB_DWORDS_SHORT))
+			memcpy(&oob.s, sq->ring + off + MANA_DMA_HDR_SIZE, sizeof(oob.s));
+		else if (oob_dw == MANA_OOB_DWORDS_LONG)
+			memcpy(&oob, sq->ring + off + MANA_DMA_HDR_SIZE, sizeof(oob));
+		else
+			memset(&oob.s, 0, sizeof(oob.s));
 		if (p->fault_tx_err_n) {
 			p->fault_tx_err_n--;
 			type = p->fault_tx_err_type;
@@ -274,7 +310,7 @@ sn_tx_process(struct sn_adapter *a, struct sn_wq *sq, unsigned int budget)
 			type = MANA_CQE_TX_HDR_PROCESSING_ERROR;
 			verr = SN_VERR_TOO_MANY_SGE;
 		} else {
-			type = tx_frame(a, sq, off, oob_dw * 4, nsge, &oob, &verr);
+			type = tx_frame(a, sq, off, oob_dw * 4, nsge, &oob, &verr, &b);
 		}
 		if (type == MANA_CQE_TX_MTU_DROP)
 			p->ctr[SN_PC_TX_DROP_MTU]++;
@@ -284,19 +320,26 @@ sn_tx_process(struct sn_adapter *a, struct sn_wq *sq, unsigned int budget)
 		sq->ctr[SN_QC_WQES]++;
 		sq->seq++;
 		if (type != MANA_CQE_TX_OKAY || !oob.s.suppress_txcqe_gen) {
-			memset(&cqe, 0, sizeof(cqe));
-			cqe.tx.hdr.cqe_type = type & 0x3f;
-			cqe.tx.hdr.client_type = MANA_CQE_CLIENT_TYPE_COMPLETION;
-			cqe.tx.hdr.vendor_err = verr;
-			cqe.tx.dw2 = sq->hw;
+			/* built in place in the CQ's next slot (§4.4) */
+			struct mana_cqe *c = sn_cq_slot(&sq->cq);
+			union mana_cqe_header h = { .as_uint32 = 0 };
+
+			h.cqe_type = type & 0x3f;
+			h.client_type = MANA_CQE_CLIENT_TYPE_COMPLETION;
+			h.vendor_err = verr;
+			memset(c->data, 0, sizeof(c->data));
+			c->tx.hdr.as_uint32 = h.as_uint32;
+			c->tx.dw2 = sq->hw;
 			if (type != MANA_CQE_TX_OKAY)
 				p->ctr[SN_PC_TX_ERR_CQES]++;
-			sn_cq_write(a, sq, &cqe, sq->seq - 1, sq->hw);
+			sn_cq_commit(a, sq, type & 0x3f, sq->seq - 1, sq->hw);
 		}
 		sq->hw += size;
 		sq->tail_warned = false;
 		done++;
 		sn_tx_prefetch_next(a, sq);
 	}
+	if (b.frames)
+		sn_wire_count_passthrough(p->wire, a->port[p->loop_peer].wire, b.frames, b.bytes);
 	return done;
 }

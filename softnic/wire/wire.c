@@ -156,6 +156,21 @@ sn_wire_rx(struct sn_wire *w, void *buf, uint32_t cap)
 	return ret;
 }
 
+/*
+ * (addition) Count frames (bytes in total) that went from tx_w (sent)
+ * straight to rx_w (received) without being queued: the device's loop-wire
+ * cut-through (device/tx.c).  Device thread only.
+ */
+void
+sn_wire_count_passthrough(struct sn_wire *tx_w, struct sn_wire *rx_w, uint32_t frames,
+			  uint64_t bytes)
+{
+	stat_add(&tx_w->st.tx_frames, frames);
+	stat_add(&tx_w->st.tx_bytes, bytes);
+	stat_add(&rx_w->st.rx_frames, frames);
+	stat_add(&rx_w->st.rx_bytes, bytes);
+}
+
 /* File descriptor that polls readable when a frame waits, or -1. */
 int
 sn_wire_fd(struct sn_wire *w)

@@ -129,6 +129,31 @@ static const struct sn_wire_ops loop_ops = {
 };
 
 /*
+ * (addition, for the device's cut-through, softnic.h) The port index whose
+ * FIFO receives w's TX frames if w is a loop wire, else -1.
+ */
+int
+sn_wire_loop_peer(const struct sn_wire *w)
+{
+	if (w == NULL || w->ops != &loop_ops)
+		return -1;
+	return (int)((const struct loop_wire *)w->priv)->peer;
+}
+
+/* (addition) True if w is a loop wire with no frame waiting in its FIFO
+ * (device thread only). */
+bool
+sn_wire_loop_empty(const struct sn_wire *w)
+{
+	const struct loop_wire *lw;
+
+	if (w == NULL || w->ops != &loop_ops)
+		return false;
+	lw = w->priv;
+	return lw->head == lw->tail;
+}
+
+/*
  * "loop:<peer>" (decimal port index < SN_MAX_PORTS) or "loop" (peer =
  * port ^ 1).  -EINVAL for a malformed peer, -EBUSY if this (adapter, port)
  * already has an open loop wire, -ENOMEM.
