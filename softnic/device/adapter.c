@@ -164,7 +164,7 @@ sn_device_iteration(struct sn_adapter *a)
 static void
 sn_idle_sleep(struct sn_adapter *a, uint64_t ns)
 {
-	struct pollfd pfd[SN_MAX_PORTS + 1];
+	struct pollfd pfd[SN_MAX_PORTS + 2];
 	struct timespec ts;
 	unsigned int n = 0, i;
 	bool pending;
@@ -183,6 +183,12 @@ sn_idle_sleep(struct sn_adapter *a, uint64_t ns)
 			pfd[n].revents = 0;
 			n++;
 		}
+	}
+	if (a->mtu_watch_fd >= 0) {	/* an MTU written in sysfs (mtuwatch.c) */
+		pfd[n].fd = a->mtu_watch_fd;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		n++;
 	}
 	if (a->wake_fd >= 0) {		/* a trapped doorbell wakes us (dbtrap.c) */
 		pfd[n].fd = a->wake_fd;
@@ -222,6 +228,10 @@ sn_device_thread(void *arg)
 
 		pthread_mutex_lock(&a->lock);
 		work = sn_device_iteration(a);
+		if (++a->mtu_watch_iter >= SN_MTU_WATCH_PERIOD || idle >= SN_IDLE_SPINS) {
+			a->mtu_watch_iter = 0;
+			sn_mtu_watch_sync(a);
+		}
 		pthread_mutex_unlock(&a->lock);
 		/* let a waiting control operation in */
 		while (atomic_load_explicit(&a->ctl_waiting, memory_order_relaxed))
@@ -263,6 +273,7 @@ sn_adapter_create(const struct sn_config *cfg, unsigned int idx)
 	a->next_pdn = 1;
 	a->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	a->num_ports = ac->num_ports;
+	sn_mtu_watch_open(a);
 	for (i = 0; i < a->num_ports; i++) {
 		struct sn_port *p = &a->port[i];
 
@@ -290,6 +301,7 @@ sn_adapter_create(const struct sn_config *cfg, unsigned int idx)
 				sn_wire_close(a->port[i].wire);
 		if (a->wake_fd >= 0)
 			close(a->wake_fd);
+		sn_mtu_watch_close(a);
 		free(a);
 		return NULL;
 	}
@@ -532,8 +544,12 @@ sn_adapter_restore(struct sn_adapter *a)
 	__atomic_store_n(&a->revoked, false, __ATOMIC_RELEASE);
 	a->ctr[SN_AC_RESTORES]++;
 	sn_adapter_unlock(a);
-	if (a->cfg->sysfs_root[0] != '\0')
+	if (a->cfg->sysfs_root[0] != '\0') {
 		sn_sysfs_create(a->cfg, a->idx);
+		sn_adapter_lock(a);
+		sn_mtu_watch_arm(a);	/* the netdev dirs are new */
+		sn_adapter_unlock(a);
+	}
 	sn_log(SN_LOG_INFO, "adapter %u restored", a->idx);
 	return 0;
 }

@@ -224,6 +224,7 @@ status(struct outbuf *o)
 			continue;
 		}
 		sn_adapter_lock(a);
+		sn_mtu_watch_sync(a);
 		out(o, "adapter%u active=1 pci=%s ibdev=%s revoked=%d generation=%u ports=%u\n",
 		    i, a->acfg->pci_addr, a->acfg->ibdev, a->revoked, a->generation,
 		    a->num_ports);

@@ -254,6 +254,9 @@ struct sn_adapter {
 	 * (dbtrap.c) writes wake_fd (an eventfd) to wake it */
 	bool sleeping;
 	int wake_fd;
+	/* inotify fd on the fake sysfs netdev dirs (mtuwatch.c), or -1 */
+	int mtu_watch_fd;
+	unsigned int mtu_watch_iter;
 	uint32_t generation;
 	bool revoked;
 	unsigned int num_ports;
@@ -461,6 +464,12 @@ void sn_rx_frame(struct sn_adapter *a, struct sn_port *p, uint8_t *f, uint32_t l
 
 /* queue.c */
 void sn_queue_free_all(struct sn_adapter *a);
+/* mtuwatch.c: port MTU written in the fake sysfs (spec §8). */
+void sn_mtu_watch_open(struct sn_adapter *a);
+void sn_mtu_watch_arm(struct sn_adapter *a);
+void sn_mtu_watch_close(struct sn_adapter *a);
+void sn_mtu_watch_sync(struct sn_adapter *a);
+#define SN_MTU_WATCH_PERIOD	1024	/* device iterations between checks */
 void sn_wq_free(struct sn_adapter *a, struct sn_wq *wq);
 /* Free every queue object of one doorbell region (context close). */
 void sn_queue_free_dbr(struct sn_adapter *a, struct sn_dbr *r);
