@@ -14,7 +14,8 @@
  *    (spec §2-§7, §10), MR table and DMA checks, RSS, offloads, counters,
  *    fault injection, revoke/restore, the control command interpreter and
  *    its UNIX socket server.
- *  - wire/ implements the backends behind a port (loop, tap, pcap, null).
+ *  - wire/ implements the backends behind a port (loop, tap, pcap, null,
+ *    gen).
  *  - host/ implements the system view: fake sysfs, control socket server.
  *  - tools/ holds softnic-run (launcher), softnic-ctl (client), softnic-demo.
  *
@@ -78,7 +79,8 @@ struct sn_port_config {
 	uint32_t mtu;			/* bytes of L3 payload, default 1500 */
 	char ifname[IF_NAMESIZE];	/* kernel netdev name shown in sysfs */
 	char wire[SN_MAX_WIRE_SPEC];	/* "loop:<peer port>", "tap:<ifname>",
-					 * "pcap:<in>[:<out>]", "null" */
+					 * "pcap:<in>[:<out>]", "null",
+					 * "gen:<len>[:<flows>[:<count>]]" */
 };
 
 struct sn_adapter_config {
@@ -301,13 +303,22 @@ int sn_rss_destroy(struct sn_adapter *a, uint32_t handle);
  * port of the same adapter; the peer may be the port itself), "tap:<ifname>"
  * (a Linux TAP interface, created if missing), "pcap:<in>[:<out>]" (RX
  * replays <in> once, TX appends to <out>, via libpcap; "-" for none),
- * "null" (TX discarded, nothing received).
+ * "null" (TX discarded, nothing received), "gen:<len>[:<flows>[:<count>]]"
+ * (traffic generator, wire/wire_gen.c: RX delivers IPv4/UDP frames of <len>
+ * bytes, 60..SN_MAX_FRAME, addressed to the port's MAC, round-robin over
+ * <flows> UDP source ports 1024 + i (1..65536, default 1), <count> frames
+ * in total (default 0 = endless); TX discarded, counted as sent).
  * Only the device thread calls sn_wire_tx/rx (single consumer); open and
  * close happen under the adapter lock.
  */
 struct sn_wire;
+/* Open the wire of spec behind port `port` (0-based) of adapter `adapter`.
+ * mac: the port's MAC (6 bytes, struct sn_port_config.mac; the gen wire's
+ * destination address; copied).  Returns 0 and *out, or -EINVAL (malformed
+ * spec, unknown kind, index out of range, NULL argument), -ENOMEM or the
+ * backend's error (-EBUSY, -EPERM, -ENOENT, ...). */
 int sn_wire_open(const char *spec, unsigned int adapter, unsigned int port,
-		 struct sn_wire **out);
+		 const uint8_t mac[6], struct sn_wire **out);
 void sn_wire_close(struct sn_wire *w);
 /* Send one frame of len bytes.  0, or -errno if the wire dropped it. */
 int sn_wire_tx(struct sn_wire *w, const void *frame, uint32_t len);
@@ -317,7 +328,7 @@ int sn_wire_tx(struct sn_wire *w, const void *frame, uint32_t len);
 int sn_wire_rx(struct sn_wire *w, void *buf, uint32_t cap);
 /* A file descriptor that becomes readable when sn_wire_rx has a frame, for
  * the device thread's idle sleep; -1 if the wire has none (loop: frames
- * appear only through the device thread itself; pcap: always ready). */
+ * appear only through the device thread itself; pcap, gen: always ready). */
 int sn_wire_fd(struct sn_wire *w);
 /* Wire counters: frames/bytes handed out and taken in, frames dropped. */
 struct sn_wire_stats {

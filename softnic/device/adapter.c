@@ -281,7 +281,7 @@ sn_adapter_create(const struct sn_config *cfg, unsigned int idx)
 		p->link_up = true;
 		p->mtu = ac->port[i].mtu ? ac->port[i].mtu : MANA_DEFAULT_MTU;
 		p->tx_vp_offset = i + 1;
-		ret = sn_wire_open(ac->port[i].wire, idx, i, &p->wire);
+		ret = sn_wire_open(ac->port[i].wire, idx, i, ac->port[i].mac, &p->wire);
 		if (ret) {
 			sn_log(SN_LOG_ERR, "adapter %u port %u: cannot open wire '%s': %s",
 			       idx, i, ac->port[i].wire, strerror(-ret));

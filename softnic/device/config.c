@@ -24,6 +24,7 @@
  *   adapterI.portJ.ifname=NAME   netdev name shown in sysfs
  *   adapterI.portJ.wire=SPEC     loop:<peer port> | tap:<if> | tapfd:<fd>:<if>
  *                                | pcap:<in>[:<out>] | null
+ *                                | gen:<len>[:<flows>[:<count>]]
  *
  * Keys of an adapter or port beyond "adapters"/"ports" are accepted and
  * ignored only if the index is below SN_MAX_ADAPTERS/SN_MAX_PORTS.

@@ -70,6 +70,14 @@ static const char usage_text[] =
 "                        pcap:IN[:OUT] RX replays capture IN once, TX appends to\n"
 "                                      capture OUT (\"-\" = none)\n"
 "                        null          TX discarded, nothing received\n"
+"                        gen:LEN[:FLOWS[:COUNT]]\n"
+"                                      traffic generator: RX delivers IPv4/UDP\n"
+"                                      frames of LEN bytes without FCS (60..%u;\n"
+"                                      60 = 64-byte frames) to the port's MAC,\n"
+"                                      round-robin over FLOWS UDP source ports\n"
+"                                      1024+i (1..65536, default 1), COUNT frames\n"
+"                                      in total (default 0 = endless); TX\n"
+"                                      discarded (a source for rxonly tests)\n"
 "  --mac MAC           MAC of port i for the i-th --mac\n"
 "                      (default 00:15:5d:00:00:<port+1>)\n"
 "  --ifname NAME       kernel netdev name of port i shown in sysfs for the\n"
@@ -212,6 +220,42 @@ abs_file(const char *name, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/*
+ * Check the argument of a generator wire, "LEN[:FLOWS[:COUNT]]" (the part
+ * after "gen:"), against the grammar of softnic/wire/wire_gen.c: decimal
+ * numbers only, LEN 60..SN_MAX_FRAME, FLOWS 1..65536, COUNT 0..2^64-1
+ * (0 = endless).  0 if valid, -1 if not.
+ */
+static int
+check_gen(const char *arg)
+{
+	static const unsigned long long lo[3] = { 60, 1, 0 };
+	const unsigned long long hi[3] = { SN_MAX_FRAME, 65536, ~0ull };
+	const char *p = arg;
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		unsigned long long v = 0;
+		const char *start = p;
+
+		for (; *p >= '0' && *p <= '9'; p++) {
+			unsigned int d = (unsigned int)(*p - '0');
+
+			if (v > (hi[i] - d) / 10)
+				return -1;
+			v = v * 10 + d;
+		}
+		if (p == start || v < lo[i])
+			return -1;
+		if (*p == '\0')
+			return 0;
+		if (*p != ':')
+			return -1;
+		p++;
+	}
+	return -1;	/* more than three fields */
+}
+
 /* Resolve the --wire list into one concrete spec per port (without TAPs
  * opened yet: "tap:<name>" stays).  0 or -1 (error printed). */
 static int
@@ -279,8 +323,19 @@ resolve_wires(struct sn_adapter_config *a, char **wires, unsigned int nw)
 				    w, cap - 1);
 				return -1;
 			}
+		} else if (strcmp(w, "gen") == 0 || strncmp(w, "gen:", 4) == 0) {
+			if (w[3] != ':' || check_gen(w + 4) < 0) {
+				err("--wire %s: expected gen:LEN[:FLOWS[:COUNT]] (decimal; LEN 60..%u, "
+				    "FLOWS 1..65536, COUNT 0 = endless)", w, SN_MAX_FRAME);
+				return -1;
+			}
+			if (snprintf(spec, cap, "%s", w) >= (int)cap) {
+				err("--wire %s: too long", w);
+				return -1;
+			}
 		} else {
-			err("--wire %s: unknown wire (loop, loop:P, tap, tap:IF, pcap:IN[:OUT], null)", w);
+			err("--wire %s: unknown wire (loop, loop:P, tap, tap:IF, pcap:IN[:OUT], null, "
+			    "gen:LEN[:FLOWS[:COUNT]])", w);
 			return -1;
 		}
 	}
@@ -530,7 +585,7 @@ main(int argc, char **argv)
 			lib_dir = optarg;
 			break;
 		case 'h':
-			printf(usage_text, SN_MAX_PORTS, MANA_MIN_MTU, MANA_MAX_MTU,
+			printf(usage_text, SN_MAX_PORTS, SN_MAX_FRAME, MANA_MIN_MTU, MANA_MAX_MTU,
 			       MANA_DEFAULT_MTU, SOFTNIC_DROPIN_DIR);
 			return 0;
 		default:

@@ -11,6 +11,13 @@
  *   tapfd:<fd>:<ifname>     a TAP already opened by softnic-run (inherited fd)
  *   pcap:<in>[:<out>]       RX replays <in> once, TX appends to <out>; "-" = none
  *   null                    TX discarded (counted as sent), nothing received
+ *   gen:<len>[:<flows>[:<count>]]
+ *                           traffic generator (wire_gen.c): RX delivers IPv4/
+ *                           UDP frames of <len> bytes (60..SN_MAX_FRAME) to
+ *                           the port's MAC, round-robin over <flows> UDP
+ *                           source ports (1..65536, default 1), <count>
+ *                           frames in total (default 0 = endless); TX
+ *                           discarded (counted as sent)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,17 +43,20 @@ static const struct {
 	{ "tapfd", sn_wire_tapfd_open },
 	{ "pcap", sn_wire_pcap_open },
 	{ "null", sn_wire_null_open },
+	{ "gen", sn_wire_gen_open },
 };
 
 /*
  * Open the wire described by spec behind port `port` (0-based) of adapter
- * `adapter`.  Returns 0 and *out, or -EINVAL (malformed spec, unknown kind,
- * index out of range), -ENOMEM, or the backend's error (e.g. -EBUSY when a
- * loop port is already open, -EPERM/-ENOENT for TAP or pcap files).
+ * `adapter`, whose MAC is mac (6 bytes, stored in the wire before the
+ * backend opens; the gen wire addresses its frames to it).  Returns 0 and
+ * *out, or -EINVAL (malformed spec, unknown kind, index out of range, NULL
+ * argument), -ENOMEM, or the backend's error (e.g. -EBUSY when a loop port
+ * is already open, -EPERM/-ENOENT for TAP or pcap files).
  */
 int
 sn_wire_open(const char *spec, unsigned int adapter, unsigned int port,
-	     struct sn_wire **out)
+	     const uint8_t mac[6], struct sn_wire **out)
 {
 	struct sn_wire *w;
 	const char *colon;
@@ -54,7 +64,7 @@ sn_wire_open(const char *spec, unsigned int adapter, unsigned int port,
 	unsigned int i;
 	int ret;
 
-	if (spec == NULL || out == NULL)
+	if (spec == NULL || mac == NULL || out == NULL)
 		return -EINVAL;
 	if (adapter >= SN_MAX_ADAPTERS || port >= SN_MAX_PORTS) {
 		sn_log(SN_LOG_ERR, "wire: adapter %u port %u out of range (max %u adapters, %u ports)\n",
@@ -74,6 +84,7 @@ sn_wire_open(const char *spec, unsigned int adapter, unsigned int port,
 		return -ENOMEM;
 	w->adapter = adapter;
 	w->port = port;
+	memcpy(w->mac, mac, sizeof(w->mac));
 	w->fd = -1;
 	strcpy(w->spec, spec);
 
@@ -85,7 +96,8 @@ sn_wire_open(const char *spec, unsigned int adapter, unsigned int port,
 	if (i == sizeof(wire_kinds) / sizeof(wire_kinds[0])) {
 		sn_log(SN_LOG_ERR, "wire: unknown wire \"%s\" for adapter %u port %u "
 		       "(expected loop:<port>, tap:<ifname>, tapfd:<fd>:<ifname>, "
-		       "pcap:<in>[:<out>] or null)\n", spec, adapter, port);
+		       "pcap:<in>[:<out>], null or gen:<len>[:<flows>[:<count>]])\n",
+		       spec, adapter, port);
 		free(w);
 		return -EINVAL;
 	}

@@ -29,6 +29,29 @@ frame on the wire was delivered or counted as dropped, bounded by 5 s):
           i.e. every frame sent on port 0 was received on port 1 or counted
           as dropped for lack of an RX descriptor; R(1) <= RX ring size
           (testpmd's default 256 descriptors, the rdma-core 44 maximum).
+  rxonly-gen
+          no testpmd TX at all: both ports sit on generator wires
+          (gen:60:16:N, doc/softnic.md "Wires"), testpmd runs rxonly with 2
+          RX queues per port (--rxd=256, --rss-udp so the 16 UDP flows spread
+          over both queues).  A generator starts when the PMD rings the
+          port's first RQ doorbell at port start, long before testpmd polls
+          ("start"): frames beyond the posted descriptors, and those hashed
+          to queue 1 before its doorbell (the PMD rings queue 0 first; on 2
+          cores the device took between 10^5 and 10^6 frames in that gap),
+          are dropped by the device for lack of RX WQEs.  So R == N cannot be
+          asserted with this start sequence; what is provable and asserted:
+          the device takes exactly N frames from each generator before
+          "start" (bounded wait), then per port dev.rx_frames +
+          dev.rx_drop_no_wqe == N, no other device RX drop, R ==
+          dev.rx_frames (testpmd received every delivered frame, also in the
+          forward stats), RX-bytes == 60 * R, RX-errors, RX-nombuf,
+          RX-missed 0, no TX; per RX queue (device RQ counters, summing to
+          R): at most 256 frames (its posted descriptors, no refill before
+          "start") and the queue rung first exactly 256 (each queue's flows
+          bring thousands of frames); mempool: mbufs in use == 2 ports x 2
+          queues x 256 posted descriptors before and after forwarding, 0
+          after "port stop all".  (Both queues receiving is checked by the
+          soft-NIC test softnic-genwire's RSS test.)
   io, mac, csum
           "start tx_first" injects 32 packets per port, which then circulate
           port 0 -> 1 -> 0 ...  After "stop": T(0)+T(1) + D(0)+D(1) -
@@ -62,6 +85,10 @@ import time
 
 PROMPT = "testpmd> "
 BURST = 32          # testpmd's default burst (DEF_PKT_BURST)
+GEN_LEN = 60        # rxonly-gen: frame length of the generator wires (64 B with FCS)
+GEN_FLOWS = 16      # rxonly-gen: UDP flows per generator
+GEN_RXQ = 2         # rxonly-gen: RX queues per port
+GEN_RXD = 256       # rxonly-gen: RX descriptors per queue (the rdma-core 44 maximum)
 WAIT = 5.0          # bound of every quiescence wait, seconds
 
 
@@ -489,15 +516,129 @@ def run_csum_wire(tp, res, ctl_path, args, files):
               "Bad-l4csum %s == 0" % (fs[1].get("bad_ipcsum"), fs[1].get("bad_l4csum")))
 
 
+def mempool_in_use(tp):
+    """Objects in use in testpmd's mbuf pools (mb_pool_*), from 'dump_mempool':
+    size - (common pool + per-lcore caches).  None if no pool was found."""
+    out = tp.cmd("dump_mempool")
+    total = None
+    for blk in re.split(r"(?m)^mempool <", out)[1:]:
+        if not blk.startswith("mb_pool_"):
+            continue
+        d = {}
+        for key in ("size", "total_cache_count", "common_pool_count"):
+            m = re.search(r"(?m)^\s*%s=(\d+)" % key, blk)
+            if m:
+                d[key] = int(m.group(1))
+        if "size" not in d or "common_pool_count" not in d:
+            continue
+        total = (total or 0) + d["size"] - d["common_pool_count"] - \
+            d.get("total_cache_count", 0)
+    return total
+
+
+def rq_frames(c, port):
+    """{RQ id: WQEs consumed (= frames delivered)} of the port's RX queues."""
+    out = {}
+    for k, v in c.items():
+        m = re.match(r"rq(\d+)\.port$", k)
+        if m and v == port:
+            out[int(m.group(1))] = c.get("rq%s.wqes" % m.group(1), 0)
+    return out
+
+
+def run_rxonly_gen(tp, res, ctl_path, args):
+    """rxonly on generator wires: every generated frame accounted for."""
+    n, rxd, nq, flen = args.gen_frames, GEN_RXD, GEN_RXQ, GEN_LEN
+    posted = 2 * nq * rxd
+
+    def accounted(c):
+        return {p: dev(c, p, "rx_frames") + sum(dev(c, p, k) for k in RX_DROPS)
+                for p in (0, 1)}
+
+    # The generators ran when the ports started: wait (bounded) until each
+    # has handed its N frames to the device, before testpmd polls at all.
+    end = time.monotonic() + WAIT
+    while True:
+        c = counters(ctl_path)
+        if all(v >= n for v in accounted(c).values()) or time.monotonic() > end:
+            break
+        time.sleep(0.05)
+    res.check(all(v == n for v in accounted(c).values()),
+              "rxonly-gen: before testpmd polls, the device took exactly %d frames from each "
+              "port's generator (delivered + dropped: %s)" % (n, accounted(c)))
+    used = mempool_in_use(tp)
+    res.check(used == posted,
+              "rxonly-gen: mbufs in use %s == %d posted RX descriptors (2 ports x %d queues x "
+              "%d) before forwarding" % (used, posted, nq, rxd))
+
+    tp.cmd("start")
+    end = time.monotonic() + 2 * WAIT
+    while True:
+        ps = parse_port_stats(tp.cmd("show port stats all"))
+        c = counters(ctl_path)
+        if all(ps[p]["rx_packets"] >= dev(c, p, "rx_frames") for p in (0, 1)) or \
+                time.monotonic() > end:
+            break
+        tp.pump(0.05)
+    fs = parse_fwd_stats(tp.cmd("stop"))
+    ps = parse_port_stats(tp.cmd("show port stats all"))
+    c = counters(ctl_path)
+    for p in (0, 1):
+        rx, nowqe = dev(c, p, "rx_frames"), dev(c, p, "rx_drop_no_wqe")
+        res.check(rx + nowqe == n,
+                  "rxonly-gen: port %d: device delivered %d + dropped for lack of RX WQEs %d "
+                  "== %d generated" % (p, rx, nowqe, n))
+        other = {k: dev(c, p, k) for k in RX_DROPS if k != "rx_drop_no_wqe" and dev(c, p, k)}
+        res.check(not other, "rxonly-gen: port %d: no other device RX drops %s" % (p, other))
+        res.check(ps[p]["rx_packets"] == rx and rx > 0,
+                  "rxonly-gen: port %d: RX-packets %d == frames the device delivered %d"
+                  % (p, ps[p]["rx_packets"], rx))
+        res.check(fs.get(p, {}).get("rx_packets") == rx,
+                  "rxonly-gen: forward stats port %d RX-packets %s == %d"
+                  % (p, fs.get(p, {}).get("rx_packets"), rx))
+        res.check(ps[p]["rx_bytes"] == flen * ps[p]["rx_packets"],
+                  "rxonly-gen: port %d: RX-bytes %d == %d x %d-byte frames"
+                  % (p, ps[p]["rx_bytes"], ps[p]["rx_packets"], flen))
+        res.check(ps[p].get("rx_errors", 0) == 0 and ps[p].get("rx_nombuf", 0) == 0 and
+                  ps[p].get("rx_missed", 0) == 0,
+                  "rxonly-gen: port %d: RX-errors %d, RX-nombuf %d, RX-missed %d == 0"
+                  % (p, ps[p].get("rx_errors", 0), ps[p].get("rx_nombuf", 0),
+                     ps[p].get("rx_missed", 0)))
+        res.check(ps[p]["tx_packets"] == 0 and dev(c, p, "tx_frames") == 0,
+                  "rxonly-gen: port %d: nothing transmitted (TX-packets %d, device %d)"
+                  % (p, ps[p]["tx_packets"], dev(c, p, "tx_frames")))
+        # Per RX queue: nothing was re-posted before "start" and the generator
+        # had finished by then, so a queue holds at most its rxd posted
+        # descriptors; the queue whose doorbell came first filled completely
+        # (8 of the 16 flows on average, thousands of frames, hash it).
+        rqs = rq_frames(c, p)
+        res.check(len(rqs) == nq and sum(rqs.values()) == rx and
+                  all(v <= rxd for v in rqs.values()) and max(rqs.values()) == rxd,
+                  "rxonly-gen: port %d: %d RX queues, frames per queue %s (device RQ "
+                  "counters) sum to %d, each <= %d, the first one rung full"
+                  % (p, nq, rqs, rx, rxd))
+    used = mempool_in_use(tp)
+    res.check(used == posted,
+              "rxonly-gen: mbufs in use %s == %d posted RX descriptors after forwarding"
+              % (used, posted))
+    tp.cmd("port stop all")
+    used = mempool_in_use(tp)
+    res.check(used == 0, "rxonly-gen: mbufs in use %s == 0 after port stop all" % used)
+    tp.cmd("port start all")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--softnic-run", required=True)
     ap.add_argument("--pmd", required=True, help="path of librte_net_mana.so")
     ap.add_argument("--testpmd", default="dpdk-testpmd")
     ap.add_argument("--mode", required=True,
-                    choices=("io", "mac", "txonly", "rxonly", "csum", "csum-wire"))
+                    choices=("io", "mac", "txonly", "rxonly", "csum", "csum-wire",
+                             "rxonly-gen"))
     ap.add_argument("--pcap-tool", help="mana-e2e-pcap (for --mode csum-wire)")
     ap.add_argument("--frames", type=int, default=200, help="csum-wire: frames replayed")
+    ap.add_argument("--gen-frames", type=int, default=10000,
+                    help="rxonly-gen: frames each port's generator delivers")
     ap.add_argument("--duration", type=float, default=1.0,
                     help="traffic time of a phase, seconds")
     ap.add_argument("--min-pkts", type=int, default=2000,
@@ -512,7 +653,7 @@ def main():
     mac0, mac1 = "00:15:5d:00:00:01", "00:15:5d:00:00:02"
     ncpu = os.cpu_count() or 1
     lcores = "0-1" if ncpu >= 2 else "0@0,1@0"
-    fwd = {"csum": "io", "csum-wire": "csum"}.get(args.mode, args.mode)
+    fwd = {"csum": "io", "csum-wire": "csum", "rxonly-gen": "rxonly"}.get(args.mode, args.mode)
     wires = ["--wire", "loop"]
     extra = []
     files = {}
@@ -530,6 +671,11 @@ def main():
         wires = ["--wire", "pcap:%s:%s" % (files["in"], files["out"]), "--wire", "loop:1"]
         extra = ["--disable-device-start"]
         peer0 = "02:00:00:00:00:bb"
+    elif args.mode == "rxonly-gen":
+        gen = "gen:%d:%d:%d" % (GEN_LEN, GEN_FLOWS, args.gen_frames)
+        wires = ["--wire", gen, "--wire", gen]
+        extra = ["--rxq=%d" % GEN_RXQ, "--txq=%d" % GEN_RXQ, "--rxd=%d" % GEN_RXD,
+                 "--rss-udp"]
     argv = [args.softnic_run, "--ports", "2"] + wires + ["--mac", mac0, "--mac", mac1,
             "--ctl", ctl_path, "--",
             args.testpmd, "--no-huge", "-m", "1024", "--iova-mode=va", "--no-telemetry",
@@ -556,6 +702,8 @@ def main():
                 run_txonly(tp, res, ctl_path, args)
             elif args.mode == "csum-wire":
                 run_csum_wire(tp, res, ctl_path, args, files)
+            elif args.mode == "rxonly-gen":
+                run_rxonly_gen(tp, res, ctl_path, args)
             else:
                 circulate(tp, res, ctl_path, args, args.mode)
             xs = tp.cmd("show port xstats 1").replace(PROMPT, "").strip()
