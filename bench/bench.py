@@ -9,11 +9,14 @@ Sections
               PMD over the soft-NIC (loop wire) and on the reference PMDs
               net_null, net_ring and net_memif (two testpmd processes, copy
               mode), runs interleaved so every ratio compares figures taken at
-              the same moment.
+              the same moment.  net_mana rxonly is fed by the soft-NIC's
+              traffic-generator wire (gen:<len>:<flows>, endless).
   scaling     io, 64 B, 1 queue: burst 8/32/64 x ring 64/256.
   icount      callgrind instruction counts of a fixed io-forwarding workload
               (bench/mana_icount.c): instructions per packet inside the PMD's
-              RX and TX burst functions, and the soft-NIC device thread's own.
+              RX and TX burst functions, and the soft-NIC device thread's own;
+              net_memif with a dpdk-testpmd peer (not under valgrind)
+              forwarding between the two memif interfaces.
   device      soft-NIC device model alone (bench/sn_rawbench.c): 64-byte
               frames over a loop wire, raw-verbs poller on the other core,
               coalescing on and off.
@@ -98,6 +101,21 @@ class Build:
     def missing_mana(self):
         miss = [str(p) for p in (self.pmd, self.softnic_run) if not p.exists()]
         return ", ".join(miss)
+
+    def gen_wire_error(self):
+        """None if softnic-run accepts the traffic-generator wire
+        (`--wire gen:<len>[:<flows>[:<count>]]`), else why not (cached)."""
+        if not hasattr(self, "_gen_err"):
+            self._gen_err = None
+            try:
+                cp = subprocess.run([str(self.softnic_run), "--ports", "2", "--wire", "gen:60:2",
+                                     "--", "true"], capture_output=True, text=True, timeout=30)
+                if cp.returncode != 0:
+                    last = (cp.stderr.strip().splitlines() or [f"exit {cp.returncode}"])[-1]
+                    self._gen_err = f"softnic-run has no gen: wire ({last})"
+            except (OSError, subprocess.SubprocessError) as e:
+                self._gen_err = f"softnic-run --wire gen: check failed: {e}"
+        return self._gen_err
 
 
 def _cmd_out(argv):
@@ -315,10 +333,22 @@ def pmd_applicable(pmd, cfg, build):
     if pmd == "mana":
         if not build.have_mana():
             return f"not built ({build.missing_mana()})"
-        if cfg.mode == "rxonly":
-            return ("the soft-NIC has no traffic source for a receive-only run "
-                    "(loop wire needs a sender; pcap replays once)")
+        if cfg.mode == "rxonly" and build.gen_wire_error():
+            return build.gen_wire_error()
     return None
+
+
+# Row notes that explain how a figure is to be read (mode, pmd) -> text.
+ROW_NOTES = {
+    ("rxonly", "mana"): ("source: soft-NIC gen wire (gen:<len>:{flows}, {flows} UDP flows, "
+                         "endless, --rss-udp with 2 queues); frames the PMD does not take are "
+                         "dropped by the device (rx_drop_no_wqe), so Mpps is what the PMD "
+                         "consumes and cycles/pkt (busy cycles ÷ frames received) is the PMD's "
+                         "RX cost; with RX empty polls near 100 % the device model (CPU 0) sets "
+                         "the rate and each busy poll takes only a few frames"),
+    ("rxonly", "memif"): "source: peer testpmd txonly",
+    ("rxonly", "null"): "source: net_null RX allocates the frames",
+}
 
 
 class Runner:
@@ -348,6 +378,11 @@ class Runner:
              "--record-core-cycles", "--record-burst-stats"]
         if cfg.queues > 1:
             a.append("--txonly-multi-flow")
+            if cfg.mode == "rxonly":
+                # The soft-NIC generator's flows differ only in the UDP
+                # source port: hash on it (testpmd's default, RSS_IP, is
+                # the 2-tuple and would put them all on one queue).
+                a.append("--rss-udp")
         return a
 
     def _testpmd(self):
@@ -377,7 +412,11 @@ class Runner:
                 ["--"] + self._app(cfg, peer_mode)
             return [("main", main, "main"), ("peer", peer, "peer")]
         if pmd == "mana":
-            wire = "null" if cfg.mode == "txonly" else "loop"
+            # txonly: the device discards TX frames; rxonly: an endless
+            # generator (gen:<len>:<flows>) per port, frames addressed to the
+            # port's MAC, several flows so that RSS feeds every queue.
+            wire = {"txonly": "null",
+                    "rxonly": f"gen:{cfg.pkt_len}:{self.args.gen_flows}"}.get(cfg.mode, "loop")
             macs = [f"00:15:5d:00:00:0{i + 1}" for i in range(2)]
             dev = "7870:00:00.0," + ",".join(f"mac={m}" for m in macs)
             run = [str(self.build.softnic_run), "--ports", "2", "--wire", wire,
@@ -530,7 +569,8 @@ def md_table(header, rows):
     out = ["| " + " | ".join(header) + " |",
            "|" + "|".join("---" for _ in header) + "|"]
     for r in rows:
-        out.append("| " + " | ".join(str(c) for c in r) + " |")
+        # A "|" inside a cell (e.g. a log tail in a note) would split it.
+        out.append("| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |")
     return "\n".join(out)
 
 
@@ -550,6 +590,11 @@ class Results:
         self.icount = []     # dicts
         self.device = []     # dicts
         self.notes = []
+        self.row_notes = {}  # (mode, pmd) -> note shown with that PMD's figures
+
+    def set_row_notes(self, args):
+        """Fill row_notes from ROW_NOTES for this run's options."""
+        self.row_notes = {k: v.format(flows=args.gen_flows) for k, v in ROW_NOTES.items()}
 
     def add(self, cfg, pmd, run_idx, res):
         self.cfgs[cfg.key()] = cfg
@@ -590,7 +635,9 @@ class Results:
                 em = summary(self.figures(key, pmd, "rx_empty_pct"))
                 rt = summary(self.ratio_runs(key, pmd)) if pmd != "mana" else None
                 errs = self.errors.get((key, pmd), [])
-                note = skip or (f"{len(errs)} failed run(s): {errs[0]}" if errs else "")
+                note = skip or "; ".join(
+                    x for x in [self.row_notes.get((cfg.mode, pmd), "") if mp else "",
+                                f"{len(errs)} failed run(s): {errs[0]}" if errs else ""] if x)
                 out.append({
                     "section": section, "mode": cfg.mode, "frame_bytes": cfg.size,
                     "queues": cfg.queues, "burst": cfg.burst, "ring": cfg.ring, "pmd": pmd,
@@ -858,18 +905,51 @@ def callgrind_calls(path):
 DEVICE_FUNCS = "sn_tx_process,sn_rx_poll,sn_rx_flush_all"
 
 
-def icount_argv(pmd, build, args, prefix, outfile, packets):
+ICOUNT_RING = 256     # descriptors per ring of the icount workload (memif rsize 8)
+
+
+def memif_vdevs(role, sock, ring):
+    """--vdev arguments of net_memif0/1 (ids 0 and 1 on one socket), copy
+    mode, rsize = log2(ring)."""
+    rsize = max(1, (ring - 1).bit_length())
+    return [f"--vdev=net_memif{i},role={role},id={i},socket={sock},rsize={rsize},zero-copy=no"
+            for i in range(2)]
+
+
+def memif_peer_argv(runner, args, prefix, sock):
+    """The memif client peer of the icount workload: Debian's dpdk-testpmd,
+    not under valgrind, io-forwarding its net_memif0 <-> net_memif1 (a cable
+    loop: what the measured process sends on its port 0 comes back on its
+    port 1 and vice versa).  Forwarding lcore CPU 1 (the measured process
+    runs on CPU 0); --auto-start, so it forwards once its prompt is shown."""
+    return runner._testpmd() + runner._eal(prefix, 0) + ["--no-pci"] + \
+        memif_vdevs("client", sock, ICOUNT_RING) + \
+        ["--", "-i", "--auto-start", "--nb-cores=1", "--rxq=1", "--txq=1",
+         f"--rxd={ICOUNT_RING}", f"--txd={ICOUNT_RING}", "--burst=32", "--forward-mode=io",
+         f"--total-num-mbufs={args.mbufs}"]
+
+
+def icount_argv(pmd, build, args, prefix, outfile, packets, memif=None):
     vg = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
           "--toggle-collect=bench_rx", "--toggle-collect=bench_tx",
           "--toggle-collect=bench_rx_empty", "--separate-threads=yes",
           f"--callgrind-out-file={outfile}"]
     eal = ["--no-huge", "-m", "256", "--file-prefix", prefix, "-l", "0", "--log-level=lib.eal:error"]
-    app = ["--", "--packets", str(packets), "--burst", "32", "--size", "60", "--ring", "256"]
+    app = ["--", "--packets", str(packets), "--burst", "32", "--size", "60",
+           "--ring", str(ICOUNT_RING)]
     if pmd == "null":
         return vg + [str(build.icount)] + eal + ["--no-pci", "--vdev=net_null0,size=60",
                                                   "--vdev=net_null1,size=60"] + app
     if pmd == "ring":
         return vg + [str(build.icount)] + eal + ["--no-pci", "--vdev=net_ring0", "--vdev=net_ring1"] + app
+    if pmd == "memif":
+        # The measured side is the memif server; --ready-file tells
+        # icount_once when its ports are started (the client peer must not
+        # connect earlier), --loop-probe waits until the peer forwards.
+        sock, ready = memif
+        return vg + [str(build.icount)] + eal + ["--no-pci"] + \
+            memif_vdevs("server", sock, ICOUNT_RING) + app + \
+            ["--ready-file", str(ready), "--loop-probe"]
     if pmd == "mana":
         vg += [f"--toggle-collect={f}" for f in args.device_funcs.split(",") if f]
         macs = [f"00:15:5d:00:00:0{i + 1}" for i in range(2)]
@@ -882,30 +962,114 @@ def icount_argv(pmd, build, args, prefix, outfile, packets):
     raise ValueError(pmd)
 
 
+def _kill_group(p):
+    """Terminate the process group of Popen p (its own session), then reap."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            p.wait(5)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    try:
+        p.wait(5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def run_with_memif_peer(argv, peer_argv, ready, cgdir, args):
+    """Run the measured program argv (under valgrind) with a dpdk-testpmd
+    memif client peer: start argv, wait (bounded by --start-timeout) until it
+    creates the file ready (its memif server ports are started), start the
+    peer, wait for the peer's prompt (it is forwarding by then), then wait
+    for argv to finish (bounded by --icount-timeout).  The peer is always
+    stopped and reaped (quit, then SIGTERM/SIGKILL of its process group),
+    also on errors, timeouts and SIGINT/SIGTERM of bench.py; so is argv.
+    Returns a CompletedProcess with argv's stdout/stderr; raises BenchError."""
+    out_path, err_path = cgdir / "stdout.txt", cgdir / "stderr.txt"
+    peer = None
+    with open(out_path, "w") as fo, open(err_path, "w") as fe:
+        p = subprocess.Popen(argv, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL,
+                             start_new_session=True)
+    try:
+        deadline = time.monotonic() + args.start_timeout
+        while not ready.exists():
+            if p.poll() is not None:
+                raise BenchError(f"exited with status {p.returncode} before starting its "
+                                 f"ports: {_last_err(err_path.read_text(errors='replace'))}")
+            if time.monotonic() > deadline:
+                raise BenchError(f"ports not started within {args.start_timeout:.0f} s "
+                                 f"(no {ready})")
+            time.sleep(0.05)
+        peer = Proc("memif-peer", peer_argv, cgdir / "peer.log")
+        peer.wait_prompts(1, args.start_timeout)
+        try:
+            p.wait(args.icount_timeout)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"timeout after {args.icount_timeout:.0f} s")
+    finally:
+        if p.poll() is None:
+            _kill_group(p)
+        if peer is not None:
+            status = peer.finish(timeout=10)
+            if status not in (0, None):
+                log(f"  note: memif peer exit status {status} (log {peer.logpath})")
+    return subprocess.CompletedProcess(argv, p.returncode, out_path.read_text(errors="replace"),
+                                       err_path.read_text(errors="replace"))
+
+
+def _last_err(stderr):
+    """The last line of a program's stderr that is not valgrind's."""
+    lines = [ln for ln in stderr.splitlines() if ln and not ln.startswith("==")]
+    return lines[-1] if lines else ""
+
+
 def icount_once(runner, pmd, build, args, packets, label):
     """One callgrind run: returns (kv, threads) where threads is a list of
     (inclusive Ir per function, calls per (caller, callee)) per thread file;
-    raises BenchError."""
+    raises BenchError.  net_memif runs with a dpdk-testpmd peer
+    (run_with_memif_peer)."""
     runner.seq += 1
     tag = f"{runner.seq:04d}"
     prefix = f"bench{os.getpid()}-ic{tag}"
     runner.prefixes.append(prefix)
     cgdir = runner.logdir / f"{tag}-callgrind-{pmd}-{label}"
     cgdir.mkdir(parents=True, exist_ok=True)
-    argv = icount_argv(pmd, build, args, prefix, cgdir / "cg.out", packets)
+    peer_argv = None
+    if pmd == "memif":
+        sock = runner.sockdir / f"memif-ic{tag}.sock"
+        ready = runner.sockdir / f"memif-ic{tag}.ready"
+        argv = icount_argv(pmd, build, args, prefix, cgdir / "cg.out", packets, (sock, ready))
+        peer_argv = memif_peer_argv(runner, args, prefix + "p", sock)
+    else:
+        argv = icount_argv(pmd, build, args, prefix, cgdir / "cg.out", packets)
+    (cgdir / "command.txt").write_text(
+        " ".join(shlex.quote(a) for a in argv) + "\n" +
+        ("peer: " + " ".join(shlex.quote(a) for a in peer_argv) + "\n" if peer_argv else ""))
     try:
-        cp = run_capture(argv, args.icount_timeout)
-    except subprocess.TimeoutExpired:
-        raise BenchError(f"timeout after {args.icount_timeout:.0f} s")
+        if peer_argv:
+            cp = run_with_memif_peer(argv, peer_argv, ready, cgdir, args)
+        else:
+            try:
+                cp = run_capture(argv, args.icount_timeout)
+            except subprocess.TimeoutExpired:
+                raise BenchError(f"timeout after {args.icount_timeout:.0f} s")
+            (cgdir / "stdout.txt").write_text(cp.stdout)
+            (cgdir / "stderr.txt").write_text(cp.stderr)
     finally:
         runner.cleanup()
-    (cgdir / "command.txt").write_text(" ".join(shlex.quote(a) for a in argv) + "\n")
-    (cgdir / "stdout.txt").write_text(cp.stdout)
-    (cgdir / "stderr.txt").write_text(cp.stderr)
+        if peer_argv:
+            for f in (sock, ready):
+                try:
+                    f.unlink()
+                except OSError:
+                    pass
     kv = dict(re.findall(r"^(\w+)=(\S+)$", cp.stdout, re.M))
     if cp.returncode != 0 or "rx_pkts" not in kv:
-        last = [ln for ln in cp.stderr.splitlines() if ln and not ln.startswith("==")][-1:]
-        raise BenchError(f"exit {cp.returncode}: {last}")
+        raise BenchError(f"exit {cp.returncode}: {_last_err(cp.stderr)}")
     threads = []
     for f in sorted(cgdir.glob("cg.out-*")):
         funcs, _ = parse_callgrind(f)
@@ -923,7 +1087,10 @@ def section_icount(runner, res, pmds, args, build):
         return
     dev_funcs = [f for f in args.device_funcs.split(",") if f]
     per_pmd = {}
-    for pmd in [p for p in pmds if p != "memif"]:
+    for pmd in pmds:
+        if pmd == "memif" and not Path(TESTPMD).exists():
+            res.icount.append({"pmd": pmd, "note": "needs dpdk-testpmd as the memif peer"})
+            continue
         if pmd == "mana" and not build.have_mana():
             res.icount.append({"pmd": pmd, "note": f"not built ({build.missing_mana()})"})
             continue
@@ -959,12 +1126,15 @@ def section_icount(runner, res, pmds, args, build):
             e_ipc = (main.get("bench_rx_empty", 0) / empty_calls
                      if empty_calls and empty_pkts == 0 else None)
             rx_ir = main.get("bench_rx", 0)
-            note = ""
+            subtracted = 0
             if rx_empty_calls and e_ipc is not None:
                 rx_ir -= e_ipc * rx_empty_calls
-                note = f"{rx_empty_calls} empty RX polls subtracted at the calibrated cost"
+                subtracted = rx_empty_calls
             rec = {"rx_ipp": rx_ir / rx_pkts, "tx_ipp": main.get("bench_tx", 0) / tx_pkts,
-                   "empty_ipc": e_ipc, "wait_mode": kv.get("wait_mode"), "note": note,
+                   "empty_ipc": e_ipc, "wait_mode": kv.get("wait_mode"),
+                   "subtracted": subtracted, "unsubtracted": rx_empty_calls - subtracted,
+                   "rx_nonempty_calls": int(kv["rx_calls"]) - rx_empty_calls,
+                   "tx_calls": int(kv["tx_calls"]), "tx_drops": int(kv["tx_drops"]),
                    "functions": {}, "device_ipp": None}
             if pmd == "mana":
                 for funcs, calls in threads:
@@ -994,12 +1164,37 @@ def section_icount(runner, res, pmds, args, build):
         rxs = [r["rx_ipp"] for r in reps]
         txs = [r["tx_ipp"] for r in reps]
         same = max(rxs) - min(rxs) < 1e-9 and max(txs) - min(txs) < 1e-9
-        notes = [x for x in [first["note"], f"wait mode {first['wait_mode']}"] + errors if x]
+
+        def count_spread(field):
+            vals = [r[field] for r in reps]
+            if min(vals) == max(vals):
+                return f"{vals[0]}"
+            return f"{statistics.median(vals):.0f} [{min(vals)}–{max(vals)}]"
+
+        notes = []
+        if any(r["subtracted"] for r in reps):
+            notes.append(f"{count_spread('subtracted')} empty RX polls subtracted at the "
+                         f"calibrated cost")
+        if any(r["unsubtracted"] for r in reps):
+            notes.append(f"{count_spread('unsubtracted')} empty RX polls NOT subtracted "
+                         f"(no clean calibration)")
+        notes.append(f"wait mode {first['wait_mode']}")
+        if pmd == "memif":
+            notes.append("peer: dpdk-testpmd memif client io-forwarding memif0↔memif1 on "
+                         "CPU 1, not under valgrind; copy mode, 256-slot rings")
+            if any(r["tx_drops"] for r in reps):
+                notes.append(f"{count_spread('tx_drops')} frames refused on TX (ring full)")
+            if not same:
+                notes.append(
+                    f"repeats differ: non-empty RX calls {count_spread('rx_nonempty_calls')}, "
+                    f"TX calls {count_spread('tx_calls')} (the peer's timing decides how "
+                    f"frames group into bursts)")
+        notes += errors
         row = {"pmd": pmd, "rx_ipp": spread(rxs), "tx_ipp": spread(txs),
                "empty_ipc": (f"{first['empty_ipc']:.1f}" if first["empty_ipc"] is not None
                              else "n/a (never empty)"),
                "repeatable": f"{'yes' if same else 'no'} ({len(reps)} runs)",
-               "note": "; ".join(notes)[:300],
+               "note": "; ".join(notes)[:400],
                "rx_raw": statistics.median(rxs), "tx_raw": statistics.median(txs)}
         if pmd == "mana":
             devs = [r["device_ipp"] for r in reps if r["device_ipp"] is not None]
@@ -1016,7 +1211,7 @@ def section_icount(runner, res, pmds, args, build):
     if "mana" in per_pmd:
         m = per_pmd["mana"]
         for row in res.icount:
-            if row["pmd"] in ("null", "ring") and "rx_raw" in row:
+            if row["pmd"] in REF_PMDS and "rx_raw" in row:
                 row["rx_ratio"] = f"{m['rx_raw'] / row['rx_raw']:.2f}" if row["rx_raw"] else "n/a"
                 row["tx_ratio"] = f"{m['tx_raw'] / row['tx_raw']:.2f}" if row["tx_raw"] else "n/a"
 
@@ -1059,8 +1254,10 @@ def section_device(runner, res, args, build):
 # Smoke checks
 # --------------------------------------------------------------------------
 
-def check_outputs(csv_path, md_text, res, pmds_expected):
-    """Return a list of problems with the produced table (empty = fine)."""
+def check_outputs(csv_path, md_text, res, pmds_expected, icount_expected=()):
+    """Return a list of problems with the produced table (empty = fine):
+    every testpmd row of pmds_expected and every instruction-count row of
+    icount_expected must hold non-zero figures."""
     problems = []
     with open(csv_path, newline="") as f:
         rd = csv.DictReader(f)
@@ -1108,6 +1305,13 @@ def check_outputs(csv_path, md_text, res, pmds_expected):
             i += 1
     if ntables < 3:
         problems.append(f"only {ntables} Markdown tables")
+    for pmd in icount_expected:
+        rows = [r for r in res.icount if r["pmd"] == pmd]
+        if not rows:
+            problems.append(f"instruction counts: no row for {pmd}")
+        for r in rows:
+            if not (r.get("rx_raw", 0) > 0 and r.get("tx_raw", 0) > 0):
+                problems.append(f"instruction counts of {pmd}: no figure ({r.get('note')})")
     if "device" in pmds_expected:
         if not res.device:
             problems.append("device model: no rows")
@@ -1138,6 +1342,11 @@ The soft-NIC rows need <build>/drivers/net/mana/librte_net_mana.so and
 and <build>/bench/softnic-rawbench are built by meson (bench/meson.build).
 Runs use --no-huge, EAL lcores 0 (main) and 1 (forwarding); the soft-NIC device
 thread and the memif peer's forwarding core run on CPU 0.
+net_mana rxonly needs softnic-run's generator wire (--wire gen:<len>:<flows>);
+without it the row says so.  The net_memif instruction counts run the measured
+program (memif server, CPU 0) under valgrind and a dpdk-testpmd memif client
+(io forwarding, CPU 1) as its peer; the peer is always stopped and its EAL
+--file-prefix directory removed, also on errors and SIGINT/SIGTERM.
 """
 
 
@@ -1150,8 +1359,11 @@ def parse_args(argv):
         epilog=HELP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true",
                     help="short CI run: io, 64 B, 1 queue, net_null + net_ring + net_mana, "
-                         "3 runs of 0.5 s, device model 1 run per coalescing mode; checks the "
-                         "table is well-formed with non-zero figures; writes no doc")
+                         "3 runs of 0.5 s; rxonly 64 B net_mana (soft-NIC gen wire, if "
+                         "softnic-run has it) + net_null; net_memif instruction counts (1 run "
+                         "of 10000 frames, if valgrind is installed); device model 1 run per "
+                         "coalescing mode; checks the table is well-formed with non-zero "
+                         "figures; writes no doc (about 30 s)")
     ap.add_argument("--build", default=os.environ.get("BENCH_BUILD", str(TOP / "build")),
                     help="meson build directory (default: build, or $BENCH_BUILD)")
     ap.add_argument("--sections", default="throughput,scaling,icount,device",
@@ -1169,6 +1381,8 @@ def parse_args(argv):
     ap.add_argument("--seed-bursts", type=int, default=4, help="bursts per stream injected by 'start tx_first N'")
     ap.add_argument("--mem", type=int, default=512, help="EAL -m (MB, --no-huge)")
     ap.add_argument("--mbufs", type=int, default=16384, help="testpmd --total-num-mbufs")
+    ap.add_argument("--gen-flows", type=int, default=64,
+                    help="UDP flows of the soft-NIC generator wire in rxonly (RSS spreads them)")
     ap.add_argument("--coalesce", default="on", choices=["on", "off"],
                     help="soft-NIC RX CQE coalescing for the testpmd and icount runs")
     ap.add_argument("--icount-packets", type=int, default=100000)
@@ -1189,6 +1403,8 @@ def parse_args(argv):
         a.duration = 0.5
         a.warmup = 0.3
         a.no_doc = True
+        a.icount_packets = 10000
+        a.icount_repeats = 1
     if a.runs < 1:
         ap.error("--runs must be >= 1")
     return a
@@ -1234,6 +1450,7 @@ def render_saved(outdir, append_to=None):
         argv = [a for a in shlex.split(d["command"])[1:] if a != "--no-build"]
     args = parse_args(argv)
     res = Results()
+    res.set_row_notes(args)
     for item in d["runs"]:
         c = item["cfg"]
         cfg = Cfg(c["mode"], c["frame_bytes"], c["queues"], c["burst"], c["ring"], c["section"])
@@ -1308,12 +1525,28 @@ def main(argv):
 
     runner = Runner(args, build, outdir)
     res = Results()
+    res.set_row_notes(args)
+    smoke_rx, smoke_icount = [], []
     if args.smoke:
         pmds = [p for p in ("mana", "null", "ring") if p in pmds]
+        want_icount = "icount" in sections
         sections = [s for s in sections if s in ("throughput", "device")]
         cfgs = [Cfg("io", 64, 1)]
         if "mana" in pmds and not build.have_mana():
             log(f"smoke: the soft-NIC/PMD are not built ({build.missing_mana()}): this fails the smoke run")
+        elif "mana" in pmds and "throughput" in sections:
+            why = build.gen_wire_error()
+            if why:
+                log(f"smoke: net_mana rxonly left out: {why}")
+            else:
+                smoke_rx = [Cfg("rxonly", 64, 1)]
+        if not want_icount:
+            pass
+        elif shutil.which("valgrind") and shutil.which("callgrind_annotate") and build.icount.exists():
+            smoke_icount = ["memif"]
+        else:
+            log("smoke: net_memif instruction counts left out (valgrind or "
+                f"{build.icount} missing)")
     else:
         cfgs = [Cfg(m, s, q) for m in args.modes.split(",") for s in map(int, args.sizes.split(","))
                 for q in map(int, args.queues.split(","))]
@@ -1325,10 +1558,15 @@ def main(argv):
     try:
         if "throughput" in sections:
             section_testpmd(runner, res, cfgs, pmds, args, build)
+        if smoke_rx:
+            section_testpmd(runner, res, smoke_rx, [p for p in pmds if p in ("mana", "null")],
+                            args, build)
         if "scaling" in sections:
             section_testpmd(runner, res, scale, pmds, args, build)
         if "icount" in sections:
             section_icount(runner, res, pmds, args, build)
+        elif smoke_icount:
+            section_icount(runner, res, smoke_icount, args, build)
         if "device" in sections:
             dev_args = args
             if args.smoke:
@@ -1362,7 +1600,7 @@ def main(argv):
 
     if args.smoke:
         expected = list(pmds) + (["device"] if "device" in sections else [])
-        problems = check_outputs(csv_path, md, res, expected)
+        problems = check_outputs(csv_path, md, res, expected, smoke_icount)
         if problems:
             for p in problems:
                 log(f"SMOKE FAIL: {p}")

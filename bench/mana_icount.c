@@ -4,9 +4,19 @@
  * instruction counting under `valgrind --tool=callgrind` (issue 4, item 3).
  *
  * It drives ports 0 and 1 of whatever PMD the EAL arguments select (the
- * net_mana PMD on the soft-NIC, net_null, net_ring) through the ethdev API
+ * net_mana PMD on the soft-NIC, net_null, net_ring, net_memif with a peer
+ * process forwarding between its two interfaces) through the ethdev API
  * from one thread:
  *
+ *   start: both ports are started; --ready-file PATH is then created (a
+ *          memif server must have started its ports before the client peer
+ *          connects); wait (bounded, --link-timeout) until every port's link
+ *          is up (memif: until the peer has connected); with --loop-probe,
+ *          a frame is sent each way outside the measured functions (again
+ *          if lost) until one comes back on the other port: a memif server
+ *          can send only once the peer has polled its receive ring, and
+ *          dpdk-testpmd drops what arrives before it starts forwarding;
+ *   calibration, after link up (see below);
  *   seed:  one burst of B frames is sent on each port;
  *   loop:  for p in 0, 1: wait until B frames are ready on port p (outside
  *          the measured functions), receive them (bench_rx), send them on
@@ -26,13 +36,17 @@
  * else rte_eth_rx_descriptor_status() of the B-th descriptor, else the
  * receive call itself is polled ("poll" mode: empty polls are then counted
  * in bench_rx and reported in rx_empty_calls, so the caller can subtract
- * them with the calibrated empty-poll cost).  Waits are bounded (5 s of
+ * them with the calibrated empty-poll cost; net_memif gets this mode: it
+ * has neither callback, and an empty receive call of a connected memif
+ * server (C2S ring, no refill on RX) costs the same every time, so the
+ * subtraction is exact).  Waits are bounded (5 s of
  * wall time per wait) and yield the CPU, so a device thread (the soft-NIC's)
  * can run even under valgrind's serialised scheduler.
  *
  * Output (stdout, one key=value per line, parsed by bench/bench.py):
- *   wait_mode, burst, size, rx_calls, rx_empty_calls, rx_pkts, tx_calls,
- *   tx_pkts, tx_drops, empty_calls, empty_pkts.
+ *   wait_mode, burst, size, ring, link_wait_ms, probe_frames, rx_calls,
+ *   rx_empty_calls, rx_pkts, tx_calls, tx_pkts, tx_drops, empty_calls,
+ *   empty_pkts.
  * Exit status 0 on success, 1 on any failure (message on stderr).
  */
 #include <dlfcn.h>
@@ -40,6 +54,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +90,9 @@ struct bench_opts {
 	uint16_t ring;		/* RX and TX descriptors per queue */
 	uint32_t empty_polls;	/* calibration polls per port */
 	uint32_t nb_mbufs;	/* mbufs in the pool */
+	uint32_t link_timeout;	/* bound of the link-up wait, seconds */
+	const char *ready_file;	/* created once the ports are started */
+	bool loop_probe;	/* check the peer loop before calibrating */
 };
 
 struct bench_counts {
@@ -129,12 +147,19 @@ usage(const char *prog)
 {
 	printf("usage: %s [EAL options] -- [--packets N] [--burst B] [--size BYTES]\n"
 	       "          [--ring DESC] [--empty-polls K] [--mbufs M]\n"
+	       "          [--link-timeout S] [--ready-file PATH] [--loop-probe]\n"
 	       "Deterministic io-forwarding workload on ports 0 and 1 for\n"
 	       "instruction counting with valgrind --tool=callgrind\n"
 	       "--toggle-collect=bench_rx --toggle-collect=bench_tx\n"
 	       "--toggle-collect=bench_rx_empty (see bench/bench.sh --help).\n"
+	       "--ready-file PATH  create PATH once both ports are started\n"
+	       "                   (start a memif client peer after that)\n"
+	       "--link-timeout S   wait at most S seconds for every link to be up\n"
+	       "--loop-probe       before calibrating, send one frame on each port\n"
+	       "                   and wait (within --link-timeout) until it comes\n"
+	       "                   back on the other port (peer-forwarded loops)\n"
 	       "Defaults: --packets 100000 --burst 32 --size 60 --ring 256\n"
-	       "          --empty-polls 1000 --mbufs 8191\n", prog);
+	       "          --empty-polls 1000 --mbufs 8191 --link-timeout 30\n", prog);
 }
 
 static int
@@ -161,6 +186,9 @@ parse_args(int argc, char **argv, struct bench_opts *o)
 		{ "ring", required_argument, NULL, 'r' },
 		{ "empty-polls", required_argument, NULL, 'e' },
 		{ "mbufs", required_argument, NULL, 'm' },
+		{ "link-timeout", required_argument, NULL, 'l' },
+		{ "ready-file", required_argument, NULL, 'f' },
+		{ "loop-probe", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -198,6 +226,17 @@ parse_args(int argc, char **argv, struct bench_opts *o)
 			if (parse_u64(optarg, 1023, 1u << 20, &v) < 0)
 				goto bad;
 			o->nb_mbufs = (uint32_t)v;
+			break;
+		case 'l':
+			if (parse_u64(optarg, 1, 3600, &v) < 0)
+				goto bad;
+			o->link_timeout = (uint32_t)v;
+			break;
+		case 'f':
+			o->ready_file = optarg;
+			break;
+		case 'p':
+			o->loop_probe = true;
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -364,6 +403,168 @@ send_all(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 	}
 }
 
+/* Sleep for about 1 ms: lets the EAL interrupt thread (memif's control
+ * channel) run, also under valgrind, which runs one thread at a time. */
+static void
+pause_1ms(void)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Create path (empty) to tell the caller that both ports are started.
+ * Returns 0 or a negative errno.
+ */
+static int
+signal_ready(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -errno;
+	if (fclose(f) != 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Wait until the link of ports 0..nb_ports-1 is up, at most timeout_s
+ * seconds of wall time.  memif's link comes up only when its peer has
+ * connected over the control socket (handled by the EAL interrupt thread).
+ * Returns the milliseconds waited, or -ETIMEDOUT/-errno (message on stderr).
+ */
+static int64_t
+wait_links_up(uint16_t nb_ports, uint32_t timeout_s)
+{
+	uint64_t start = now_ns();
+	uint64_t deadline = start + (uint64_t)timeout_s * 1000000000ull;
+	struct rte_eth_link link;
+	uint16_t port, up;
+	int ret;
+
+	for (;;) {
+		up = 0;
+		for (port = 0; port < nb_ports; port++) {
+			memset(&link, 0, sizeof(link));
+			ret = rte_eth_link_get_nowait(port, &link);
+			if (ret < 0) {
+				fprintf(stderr, "mana-bench-icount: port %u: link query: %s\n",
+					port, rte_strerror(-ret));
+				return ret;
+			}
+			if (link.link_status == RTE_ETH_LINK_UP)
+				up++;
+		}
+		if (up == nb_ports)
+			return (int64_t)((now_ns() - start) / 1000000ull);
+		if (now_ns() > deadline) {
+			for (port = 0; port < nb_ports; port++) {
+				memset(&link, 0, sizeof(link));
+				rte_eth_link_get_nowait(port, &link);
+				if (link.link_status != RTE_ETH_LINK_UP)
+					fprintf(stderr, "mana-bench-icount: port %u: link still down "
+						"after %u s (memif: has the peer connected?)\n",
+						port, timeout_s);
+			}
+			return -ETIMEDOUT;
+		}
+		pause_1ms();
+	}
+}
+
+/* Free whatever arrives on ports 0 and 1 until both stay empty for quiet_ns
+ * (or deadline passes).  Returns the number of frames freed. */
+static uint64_t
+drain_ports(uint16_t burst, uint64_t quiet_ns, uint64_t deadline)
+{
+	struct rte_mbuf *pkts[MAX_BURST];
+	uint64_t last = now_ns(), freed = 0;
+	uint16_t port, got;
+
+	while (now_ns() - last < quiet_ns && now_ns() < deadline) {
+		for (port = 0; port < 2; port++) {
+			got = rte_eth_rx_burst(port, 0, pkts, burst);
+			if (got > 0) {
+				rte_pktmbuf_free_bulk(pkts, got);
+				freed += got;
+				last = now_ns();
+			}
+		}
+		sched_yield();
+	}
+	return freed;
+}
+
+/*
+ * Loop check for peer-forwarded ports (memif): for each port p, send one
+ * frame on p and wait until a frame arrives on p ^ 1, with the plain ethdev
+ * calls (outside the measured bench_* functions), within timeout_s seconds
+ * in total.  A memif server's TX ring has no free slot until the client
+ * peer has polled its receive ring once, and dpdk-testpmd discards what is
+ * in its receive rings when it starts forwarding (flush_fwd_rx_queues), so
+ * a frame may be lost: it is sent again after PROBE_RETRY_NS without an
+ * answer.  Finally both ports are drained until they stay empty for
+ * PROBE_QUIET_NS, so that a late duplicate cannot reach the calibration.
+ * Every mbuf returns to the pool, whatever the timing.  Returns the number
+ * of probe frames sent (>= 2), or -ETIMEDOUT/-ENOMEM (message on stderr).
+ */
+#define PROBE_RETRY_NS	300000000ull	/* resend after 300 ms without answer */
+#define PROBE_QUIET_NS	100000000ull	/* drained: 100 ms without a frame */
+static int64_t
+loop_probe(struct rte_mempool *mp, const struct rte_ether_addr *mac,
+	   uint16_t size, uint16_t burst, uint32_t timeout_s)
+{
+	uint64_t deadline = now_ns() + (uint64_t)timeout_s * 1000000000ull;
+	struct rte_mbuf *pkts[MAX_BURST];
+	struct rte_mbuf *m;
+	int64_t sent = 0;
+	uint64_t retry;
+	uint16_t port, got;
+	bool back;
+
+	for (port = 0; port < 2; port++) {
+		back = false;
+		while (!back) {
+			m = rte_pktmbuf_alloc(mp);
+			if (m == NULL)
+				return -ENOMEM;
+			fill_frame(m, &mac[port], &mac[port ^ 1], size);
+			while (rte_eth_tx_burst(port, 0, &m, 1) == 0) {
+				if (now_ns() > deadline) {
+					rte_pktmbuf_free(m);
+					fprintf(stderr, "mana-bench-icount: loop probe: port %u "
+						"accepts no frame within %u s (is the peer "
+						"forwarding?)\n", port, timeout_s);
+					return -ETIMEDOUT;
+				}
+				pause_1ms();
+			}
+			sent++;
+			retry = now_ns() + PROBE_RETRY_NS;
+			while (!back && now_ns() < retry) {
+				got = rte_eth_rx_burst(port ^ 1, 0, pkts, burst);
+				if (got > 0) {
+					rte_pktmbuf_free_bulk(pkts, got);
+					back = true;
+				} else {
+					sched_yield();
+				}
+			}
+			if (!back && now_ns() > deadline) {
+				fprintf(stderr, "mana-bench-icount: loop probe: no frame sent on "
+					"port %u came back on port %u within %u s (is the peer "
+					"forwarding between its two interfaces?)\n",
+					port, port ^ 1, timeout_s);
+				return -ETIMEDOUT;
+			}
+		}
+	}
+	drain_ports(burst, PROBE_QUIET_NS, deadline);
+	return sent;
+}
+
 /*
  * dpdk-testpmd is linked against the PCI and vdev bus drivers; this program
  * is not (pkg-config libdpdk lists only the libraries, with --as-needed).
@@ -391,12 +592,13 @@ main(int argc, char **argv)
 {
 	struct bench_opts o = {
 		.packets = 100000, .burst = 32, .size = 60, .ring = 256,
-		.empty_polls = 1000, .nb_mbufs = 8191,
+		.empty_polls = 1000, .nb_mbufs = 8191, .link_timeout = 30,
 	};
 	struct rte_mbuf *pkts[MAX_BURST];
 	struct rte_ether_addr mac[2];
 	struct rte_mempool *mp;
 	enum wait_mode mode;
+	int64_t link_ms, probe_sent = 0;
 	uint16_t port, n;
 	uint32_t i;
 	int ret;
@@ -433,6 +635,27 @@ main(int argc, char **argv)
 			return 1;
 		}
 		rte_eth_macaddr_get(port, &mac[port]);
+	}
+	if (o.ready_file != NULL) {
+		ret = signal_ready(o.ready_file);
+		if (ret < 0) {
+			fprintf(stderr, "mana-bench-icount: %s: %s\n", o.ready_file,
+				strerror(-ret));
+			return 1;
+		}
+	}
+	/*
+	 * Everything below runs on live links: memif's receive call costs more
+	 * once connected than before (it returns at once while disconnected),
+	 * so the empty-poll calibration must not start earlier.
+	 */
+	link_ms = wait_links_up(2, o.link_timeout);
+	if (link_ms < 0)
+		return 1;
+	if (o.loop_probe) {
+		probe_sent = loop_probe(mp, mac, o.size, o.burst, o.link_timeout);
+		if (probe_sent < 0)
+			return 1;
 	}
 	mode = pick_wait_mode();
 
@@ -475,6 +698,8 @@ main(int argc, char **argv)
 
 	printf("wait_mode=%s\nburst=%u\nsize=%u\nring=%u\n", wait_mode_name[mode],
 	       o.burst, o.size, o.ring);
+	printf("link_wait_ms=%" PRId64 "\nprobe_frames=%" PRId64 "\n",
+	       link_ms, probe_sent);
 	printf("rx_calls=%" PRIu64 "\nrx_empty_calls=%" PRIu64 "\nrx_pkts=%" PRIu64 "\n",
 	       counts.rx_calls, counts.rx_empty_calls, counts.rx_pkts);
 	printf("tx_calls=%" PRIu64 "\ntx_pkts=%" PRIu64 "\ntx_drops=%" PRIu64 "\n",

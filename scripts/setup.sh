@@ -29,7 +29,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 packages=(libdpdk-dev dpdk dpdk-dev dpdk-doc libibverbs-dev ibverbs-providers
 	rdma-core meson ninja-build pkg-config gcc libc6-dev dpkg-dev
 	libcunit1-dev libpcap-dev libjansson-dev iproute2 iperf3 iputils-ping procps
-	libclang-rt-14-dev clang python3)
+	libclang-rt-14-dev clang python3 valgrind)
 
 missing=()
 for p in "${packages[@]}"; do
