@@ -13,7 +13,10 @@ build=${BENCH_BUILD:-$top/build}
 no_build=0
 args=()
 # The command as typed, recorded with the results.
-BENCH_CMDLINE="bench/bench.sh$(printf ' %q' "$@")"
+BENCH_CMDLINE=bench/bench.sh
+if [ $# -gt 0 ]; then
+	BENCH_CMDLINE+=$(printf ' %q' "$@")
+fi
 export BENCH_CMDLINE
 while [ $# -gt 0 ]; do
 	case "$1" in
