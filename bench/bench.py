@@ -286,16 +286,7 @@ def run_capture(argv, timeout):
     try:
         out, err = p.communicate(timeout=timeout)
     except BaseException:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(p.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                p.wait(5)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        _kill_group(p)
         p.communicate()
         raise
     return subprocess.CompletedProcess(argv, p.returncode, out, err)
