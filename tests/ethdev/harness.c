@@ -25,6 +25,7 @@
 #include <rte_cycles.h>
 #include <rte_pause.h>
 
+#include "cunit_run.h"
 #include "harness.h"
 
 struct th_env th = {
@@ -333,24 +334,6 @@ th_fini(void)
 }
 
 int
-th_run_cunit(void)
-{
-	unsigned int failed;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS) {
-		fprintf(stderr, "CUnit: %s\n", CU_get_error_msg());
-		CU_cleanup_registry();
-		return 2;
-	}
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_basic_show_failures(CU_get_failure_list());
-	printf("\n");
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
-}
-
-int
 th_run_tests(const char *name, CU_InitializeFunc init, CU_TestInfo *tests)
 {
 	CU_SuiteInfo suites[] = {
@@ -358,14 +341,7 @@ th_run_tests(const char *name, CU_InitializeFunc init, CU_TestInfo *tests)
 		CU_SUITE_INFO_NULL,
 	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (CU_register_suites(suites) != CUE_SUCCESS) {
-		fprintf(stderr, "CUnit: suite %s: %s\n", name, CU_get_error_msg());
-		CU_cleanup_registry();
-		return 2;
-	}
-	return th_run_cunit();
+	return tc_run_suites(suites);
 }
 
 int

@@ -62,17 +62,11 @@ int th_init(int argc, char **argv, const char *prog);
 void th_fini(void);
 
 /*
- * Run the CUnit registry with CU_BRM_VERBOSE, print the summary, clean up.
- * Returns the process exit status (0 = all passed, 1 = failures, 2 = the
- * registry could not run).
- */
-int th_run_cunit(void);
-
-/*
  * Register one CUnit suite (name, init function or NULL, tests in order,
- * ending with CU_TEST_INFO_NULL) in a new registry and run it with
- * th_run_cunit().  Returns the process exit status of th_run_cunit(), or 2
- * (with a message) if the registry or the suite could not be set up.
+ * ending with CU_TEST_INFO_NULL) in a new registry and run it with the
+ * project's runner (tests/common/cunit_run.h).  Returns the process exit
+ * status: 0 all passed, 1 failures, 2 if CUnit or the suite could not be
+ * set up (with a message).
  */
 int th_run_tests(const char *name, CU_InitializeFunc init, CU_TestInfo *tests);
 

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+
+#include "cunit_run.h"
 #include <jansson.h>
 
 #include "fixture.h"
@@ -977,7 +979,6 @@ int
 main(int argc, char **argv)
 {
 	const CU_TestInfo *t;
-	unsigned int failures;
 	CU_pSuite s;
 
 	if (argc < 2) {
@@ -993,9 +994,5 @@ main(int argc, char **argv)
 	for (t = tests; t->pName != NULL; t++)
 		if (t->pTestFunc != test_softnic_generated || softnic_run_bin != NULL)
 			CU_add_test(s, t->pName, t->pTestFunc);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures ? 1 : 0;
+	return tc_run_registered();
 }

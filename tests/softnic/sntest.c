@@ -26,6 +26,7 @@
 #include <rte_udp.h>
 #include <rte_thash.h>
 
+#include "cunit_run.h"
 #include "sntest.h"
 
 /* §7.4 key. */
@@ -1520,20 +1521,6 @@ snt_dump_diff(const char *what, const uint8_t *got, uint32_t got_len,
 /* ------------------------------------------------------------------ */
 
 int
-snt_run_cunit(void)
-{
-	unsigned int failed;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed() +
-		 CU_get_number_of_tests_failed();
-	printf("\n");
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
-}
-
-int
 snt_run_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean, CU_TestInfo *tests)
 {
 	CU_SuiteInfo suites[] = {
@@ -1541,14 +1528,7 @@ snt_run_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean, CU
 		CU_SUITE_INFO_NULL,
 	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (CU_register_suites(suites) != CUE_SUCCESS) {
-		fprintf(stderr, "CUnit: suite %s: %s\n", name, CU_get_error_msg());
-		CU_cleanup_registry();
-		return 2;
-	}
-	return snt_run_cunit();
+	return tc_run_suites(suites);
 }
 
 int

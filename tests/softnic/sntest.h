@@ -398,14 +398,12 @@ extern const uint8_t snt_rss_key_ms[MANA_RSS_KEY_SIZE];
 /* Test program support                                                */
 /* ------------------------------------------------------------------ */
 
-/* Run the registered CUnit suites verbosely, print the summary, clean the
- * registry up; returns the process exit status (0 = all passed). */
-int snt_run_cunit(void);
 /*
  * Register one CUnit suite (name, init and cleanup functions or NULL, the
  * tests in order ending with CU_TEST_INFO_NULL) in a new registry and run
- * it with snt_run_cunit().  Returns the process exit status; 2 if the
- * registry or the suite could not be set up.
+ * it with the project's runner (tests/common/cunit_run.h).  Returns the
+ * process exit status: 0 all passed, 1 failures (including a failed suite
+ * init or cleanup), 2 if CUnit or the suite could not be set up.
  */
 int snt_run_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
 		  CU_TestInfo *tests);

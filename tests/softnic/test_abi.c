@@ -26,6 +26,8 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+
+#include "cunit_run.h"
 #include <infiniband/verbs.h>
 #include <infiniband/manadv.h>
 
@@ -247,7 +249,6 @@ int
 main(int argc, char **argv)
 {
 	CU_pSuite s;
-	unsigned int failed;
 	int i;
 
 	for (i = 1; i + 1 < argc; i++)
@@ -271,9 +272,5 @@ main(int argc, char **argv)
 		CU_cleanup_registry();
 		return 2;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tc_run_registered();
 }
